@@ -23,6 +23,7 @@ from peyvand.core.calendars import (
 from peyvand.core.context import Channel, reset_channel, set_channel
 
 SESSION_WORKSPACE_KEY = "peyvand_workspace_id"
+INVITE_PATH = "/invites/"
 
 
 def member_for_session(request: HttpRequest) -> Membership | None:
@@ -110,6 +111,10 @@ class MemberMiddleware:
             if member is None:
                 had_workspace = SESSION_WORKSPACE_KEY in request.session
                 member = first_membership(request.user) if request.user.is_active else None
+                if member is None and request.path_info.startswith(INVITE_PATH) and request.user.is_active:
+                    # Someone with an account but no workspace (yet) may open an invitation to join one.
+                    activate_member_locale(request, None)
+                    return self.get_response(request)
                 if member is None:
                     logout(request)
                     if had_workspace or not request.user.is_active:

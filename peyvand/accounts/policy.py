@@ -126,7 +126,7 @@ def default_permissions(role_key: str) -> dict[str, dict[str, str]]:
             grants = {a: s for a, s in _BUSINESS_DEFAULTS.get(role_key, {}).items() if a in spec.actions}
         else:
             grants = {}
-        result[spec.name] = {a: str(s) for a, s in grants.items() if a in spec.actions}
+        result[spec.name] = {a: str(s) for a, s in grants.items() if a in spec.actions and s != Scope.NONE}
     return result
 
 

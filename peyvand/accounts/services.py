@@ -366,7 +366,9 @@ def invite_create(
         raise ValidationFailedError(fields={"role_id": [_("Unknown role.")]})
     if role.key == "owner" and actor.role.key != "owner":
         raise PermissionDeniedError(_("Only an owner can invite another owner."))
-    if Membership.objects.filter(workspace_id=actor.workspace_id, user__email__iexact=email).exists():
+    if Membership.objects.filter(
+        workspace_id=actor.workspace_id, user__email__iexact=email, is_active=True
+    ).exists():
         raise ConflictError(_("%(email)s is already a member of this workspace.") % {"email": email})
     raw = secrets.token_urlsafe(32)
     invite = Invite(

@@ -11,7 +11,9 @@ Gregorian with Latin digits. Middleware can :func:`activate_format` a user's or 
 Invariants (checked by the tests):
 
 * ``parse_date(format_date(d, ctx, style), ctx) == d`` for every calendar, digit system, style and
-  language, for all dates 1900-01-01 … 2100-12-31 (and beyond, within each calendar's range).
+  language, for all dates 1900-01-01 … 2100-12-31 — in fact wherever the year rules of
+  :func:`parse_date` can tell the year apart: Jalali years 100–1699 (721–2320 CE), Buddhist-era years
+  above 2400 (1858 CE on) and Gregorian years 100–9999.
 * :func:`parse_date` accepts any digits (Latin, Persian, Arabic-Indic, Thai), the separators ``/ - .``
   and spaces, and always accepts ISO ``YYYY-MM-DD``. It never guesses silently: input it cannot read
   exactly raises :class:`ValueError` with a translated message.

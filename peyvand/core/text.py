@@ -56,6 +56,9 @@ DIGIT_SYSTEMS: Final[dict[str, str]] = {
 }
 
 _ARABIC_INDIC_DIGITS: Final = "٠١٢٣٤٥٦٧٨٩"
+_LOCALIZE_TABLES: Final[dict[str, dict[int, int]]] = {
+    name: str.maketrans("0123456789", digits) for name, digits in DIGIT_SYSTEMS.items()
+}
 
 # Fast path for the digit systems we actually meet; any other Unicode decimal digit is handled by a regex.
 _DIGIT_TABLE: Final[dict[int, str]] = {
@@ -175,16 +178,12 @@ def localize_digits(text: str, digits: str) -> str:
     ``digits`` is a key of :data:`DIGIT_SYSTEMS` (``"latin"``, ``"persian"`` or ``"thai"``); anything else
     raises :class:`ValueError`. ``localize_digits(x, "latin") == to_ascii_digits(x)``.
     """
-    try:
-        target = DIGIT_SYSTEMS[digits]
-    except KeyError:
-        raise ValueError(
-            f"unknown digit system {digits!r}; expected one of {sorted(DIGIT_SYSTEMS)}"
-        ) from None
+    if digits not in DIGIT_SYSTEMS:
+        raise ValueError(f"unknown digit system {digits!r}; expected one of {sorted(DIGIT_SYSTEMS)}")
     ascii_text = to_ascii_digits(text)
     if digits == "latin":
         return ascii_text
-    return ascii_text.translate(str.maketrans("0123456789", target))
+    return ascii_text.translate(_LOCALIZE_TABLES[digits])
 
 
 def _normalize_once(text: str) -> str:

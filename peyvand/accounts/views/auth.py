@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from peyvand.accounts import access, services
 from peyvand.accounts.decorators import member_required
 from peyvand.accounts.forms import LoginForm
-from peyvand.accounts.middleware import SESSION_WORKSPACE_KEY, first_membership
+from peyvand.accounts.middleware import INVITE_PATH, SESSION_WORKSPACE_KEY, first_membership
 from peyvand.accounts.models import Membership
 from peyvand.core import throttle
 from peyvand.core.audit import audit
@@ -44,6 +44,10 @@ def login_view(request: HttpRequest) -> HttpResponse:
         locked_until = throttle.blocked_until(email_key) or throttle.blocked_until(ip_key)
         if locked_until is None and form.is_valid() and form.user is not None:
             member = first_membership(form.user)
+            if member is None and next_url.startswith(INVITE_PATH):
+                throttle.reset(email_key)
+                login(request, form.user)  # no workspace yet: only to accept the invitation
+                return HttpResponseRedirect(next_url)
             if member is None:
                 form.add_error(
                     None, _("Your account has no active workspace. Ask a workspace admin to invite you.")

@@ -15,7 +15,7 @@ from peyvand.accounts import access, policy, selectors, services
 from peyvand.accounts.decorators import member_required
 from peyvand.accounts.forms import AcceptInviteForm, InviteForm, MemberForm
 from peyvand.accounts.middleware import SESSION_WORKSPACE_KEY
-from peyvand.accounts.models import Membership
+from peyvand.accounts.models import Membership, User
 from peyvand.accounts.policy import Action
 from peyvand.accounts.views.workspace import apply_service_errors
 from peyvand.core.errors import ConflictError, DomainError, PermissionDeniedError, ValidationFailedError
@@ -165,14 +165,7 @@ def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     except DomainError as error:
         return render(request, "accounts/invite_invalid.html", {"message": error.message}, status=410)
     user = request.user if request.user.is_authenticated else None
-    existing_account = (
-        user is None
-        and type(request.user)
-        ._default_manager.filter(  # type: ignore[attr-defined]
-            email__iexact=invite.email
-        )
-        .exists()
-    )
+    existing_account = user is None and User.objects.filter(email__iexact=invite.email).exists()
     form = AcceptInviteForm(request.POST or None, email=invite.email)
     error_message = ""
     if request.method == "POST" and not existing_account and (user is not None or form.is_valid()):
