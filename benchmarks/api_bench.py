@@ -110,7 +110,9 @@ def _raise_interrupt(signum: int, _frame: Any) -> None:
 
 
 def install_signal_handlers() -> None:
-    """SIGTERM and SIGHUP unwind like Ctrl-C, so every `finally` and ExitStack callback runs."""
+    """SIGINT (even when inherited as ignored, e.g. started with `&`), SIGTERM and SIGHUP unwind like
+    Ctrl-C, so every `finally` and ExitStack callback runs."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_interrupt)
 

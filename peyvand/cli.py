@@ -186,7 +186,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
             except subprocess.TimeoutExpired:
                 child.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_a: (stop(), sys.exit(0)))
+    def terminate(*_args: Any) -> None:
+        stop()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, terminate)
     try:
         while all(child.poll() is None for child in children):
             time.sleep(0.5)

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
-from peyvand.accounts.models import ApiToken, Invite, Membership, Role, Team, Workspace
+from peyvand.accounts.models import ApiToken, Invite, InviteQuerySet, Membership, Role, Team, Workspace
 from peyvand.accounts.policy import Action
 from peyvand.core.errors import NotFoundError, PermissionDeniedError
 from peyvand.core.models import AuditEntry
@@ -70,10 +70,12 @@ def access_member(*, member: Membership, member_id: int, action: str = Action.VI
 # ---- invites (governed by the member entity)
 
 
-def invites_visible_to(member: Membership) -> QuerySet[Invite]:
+def invites_visible_to(member: Membership) -> InviteQuerySet:
     if not member.may(Action.VIEW, entity="member") or not member.may(Action.CREATE, entity="member"):
-        return Invite.objects.none()
-    return Invite.objects.in_workspace(member.workspace_id).select_related("role", "invited_by__user")
+        return Invite.objects.none()  # type: ignore[return-value]
+    return Invite.objects.in_workspace(member.workspace_id).select_related(  # type: ignore[return-value]
+        "role", "invited_by__user"
+    )
 
 
 def access_invite(*, member: Membership, invite_id: int) -> Invite:

@@ -10,7 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import gettext_lazy as _
 
-from peyvand.accounts.models import Membership, Role, Team, User, Workspace
+from peyvand.accounts.models import Language, Membership, Role, Team, User, Workspace
 from peyvand.accounts.policy import Action, FieldRule, entities
 from peyvand.core.calendars import CalendarSystem
 from peyvand.core.forms_fields import CalendarDateField
@@ -35,7 +35,7 @@ class LoginForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if "email" in data and "password" in data:
             user = authenticate(self.request, username=data["email"], password=data["password"])
             if user is None:
@@ -73,7 +73,7 @@ class WorkspaceForm(forms.ModelForm):
 
 class WorkspaceCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
-    language = forms.ChoiceField(label=_("Language"), choices=Workspace._meta.get_field("language").choices)
+    language = forms.ChoiceField(label=_("Language"), choices=Language.choices)
     calendar = forms.ChoiceField(label=_("Calendar"), choices=CalendarSystem.choices)
     default_currency = forms.CharField(label=_("Default currency"), max_length=3, initial="USD")
 

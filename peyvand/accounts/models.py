@@ -132,7 +132,7 @@ class Team(WorkspaceScoped, Versioned, SoftDeletable):
 
     ENTITY: ClassVar[str] = "team"
 
-    objects = AliveManager.from_queryset(TeamQuerySet)()
+    objects = AliveManager.from_queryset(TeamQuerySet)()  # type: ignore[misc,assignment]
     all_objects = TeamQuerySet.as_manager()
 
     class Meta:
@@ -158,7 +158,7 @@ class Role(WorkspaceScoped, Versioned, SoftDeletable):
 
     ENTITY: ClassVar[str] = "role"
 
-    objects = AliveManager.from_queryset(ScopedQuerySet)()
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -246,7 +246,7 @@ class Invite(WorkspaceScoped):
     ENTITY: ClassVar[str] = "invite"
     OWNER_FIELD: ClassVar[str | None] = "invited_by"
 
-    objects = InviteQuerySet.as_manager()
+    objects = InviteQuerySet.as_manager()  # type: ignore[misc,assignment]
 
     def __str__(self) -> str:
         return self.email

@@ -200,7 +200,7 @@ def _owner_id(record: Any) -> int | None:
 def member_may(member: Membership, action: str, record: Any = None, *, entity: str | None = None) -> bool:
     """Deny by default. With a record, the scope must reach it (own: owned by the member; team: owned by a
     teammate or the member; all); without one, any scope but none allows the action in principle."""
-    name = entity or getattr(record, "ENTITY", "")
+    name = entity or str(getattr(record, "ENTITY", ""))
     scope = member.scope_for(name, action)
     if scope == Scope.NONE:
         return False

@@ -584,8 +584,8 @@ def admin_create(*, email: str, password: str, workspace_name: str) -> tuple[Mem
         user.save()
         workspace = Workspace.objects.filter(name=workspace_name).order_by("pk").first()
         if workspace is None:
-            _workspace, member = workspace_create(user=user, name=workspace_name)
-            return member, True
+            _workspace, owner = workspace_create(user=user, name=workspace_name)
+            return owner, True
         owner_role = Role.objects.get(workspace=workspace, key="owner")
         member = Membership.objects.filter(workspace=workspace, user=user).first()
         if member is None:

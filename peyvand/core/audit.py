@@ -28,7 +28,7 @@ def _plain(value: Any) -> Any:
 
 
 def audited_fields(record: models.Model) -> list[models.Field]:
-    exclude = getattr(record, "AUDIT_EXCLUDE", frozenset())
+    exclude: frozenset[str] = getattr(record, "AUDIT_EXCLUDE", frozenset())
     return [
         field
         for field in record._meta.concrete_fields

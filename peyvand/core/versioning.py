@@ -27,7 +27,8 @@ def save_versioned(record: Any, *, update_fields: list[str]) -> None:
     """
     model: type[models.Model] = type(record)
     now = timezone.now()
-    values = {name: getattr(record, model._meta.get_field(name).attname) for name in update_fields}
+    fields = {name: model._meta.get_field(name) for name in update_fields}
+    values = {name: getattr(record, getattr(field, "attname", name)) for name, field in fields.items()}
     updated = model._base_manager.filter(pk=record.pk, version=record.version).update(
         **values, version=F("version") + 1, updated_at=now
     )

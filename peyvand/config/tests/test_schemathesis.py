@@ -16,7 +16,7 @@ CONFIG = schemathesis.Config.from_dict(
     {
         "seed": 20250601,
         "cache": {"enabled": False},
-        "generation": {"max-examples": 15, "deterministic": True, "database": "none"},
+        "generation": {"max-examples": 8, "deterministic": True, "database": "none"},
     }
 )
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application, config=CONFIG)

@@ -22,7 +22,7 @@ def bs(field: BoundField) -> SafeString:
         if widget_type == "checkbox"
         else "form-control"
     )
-    attrs = {"class": css + (" is-invalid" if field.errors else "")}
+    attrs: dict[str, str | bool] = {"class": css + (" is-invalid" if field.errors else "")}
     described = []
     if field.help_text:
         described.append(f"{field.auto_id}_help")
