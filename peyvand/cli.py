@@ -104,9 +104,10 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 def cmd_worker(args: argparse.Namespace) -> None:
     _setup()
-    from peyvand.core.tasks import dispatch_events_task
+    from peyvand.core.tasks import dispatch_events_task, schedule_housekeeping
 
     dispatch_events_task.enqueue()  # sweep events left undispatched by a crash or a lost enqueue
+    schedule_housekeeping()
     _call("db_worker", "--no-reload", interval=args.interval)
 
 

@@ -81,7 +81,7 @@ def invites_visible_to(member: Membership) -> InviteQuerySet:
 def access_invite(*, member: Membership, invite_id: int) -> Invite:
     found = invites_visible_to(member).filter(pk=invite_id).first()
     if found is None:
-        raise NotFoundError(_("Invite not found."))
+        raise NotFoundError(_("Invitation not found."))
     return found
 
 

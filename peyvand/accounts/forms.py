@@ -214,7 +214,7 @@ class AuditFilterForm(forms.Form):
             .order_by("user__email")
         )
         self.fields["entity"].choices = (
-            [("", _("All"))] + [(s.name, s.label) for s in entities()] + [("invite", _("Invites"))]
+            [("", _("All"))] + [(s.name, s.label) for s in entities()] + [("invite", _("Invitations"))]
         )
 
 

@@ -34,10 +34,16 @@ def owner_headers(transactional_db):
 def test_api_does_not_fail(case, owner_headers):
     r = case.call_and_validate(
         headers=owner_headers,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
     )
     import atexit
     import collections
+
     global STATS
     try:
         STATS
