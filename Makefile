@@ -5,7 +5,6 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 export UV_PYTHON_DOWNLOADS := never
-export UV_NO_CACHE ?=
 
 .PHONY: demo serve test lint test-sqlite test-postgres test-e2e bench messages openapi clean venv venv-dev
 
