@@ -165,6 +165,9 @@ def cmd_demo(args: argparse.Namespace) -> None:
     roles_sync_all()
     _collectstatic_if_needed()
     credentials = demo_load()
+    # Ctrl-C must work even if we were started with SIGINT ignored (e.g. from a script): a Python handler
+    # here also means the children start with the default action instead of inheriting "ignore".
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     env = {**os.environ, "PEYVAND_PORT": str(port), "PEYVAND_SITE_URL": f"http://127.0.0.1:{port}"}
     web = subprocess.Popen(granian_command(port, "127.0.0.1", 1, 4), env=env)  # noqa: S603
     worker = subprocess.Popen([sys.executable, "-m", "peyvand.cli", "worker"], env=env)

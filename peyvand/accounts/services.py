@@ -262,6 +262,27 @@ def _owner_count(workspace_id: int) -> int:
     return Membership.objects.filter(workspace_id=workspace_id, role__key="owner", is_active=True).count()
 
 
+_SCOPE_RANK = {"none": 0, "own": 1, "team": 2, "all": 3}
+_RULE_RANK = {"": 0, "read_only": 1, "hidden": 2}
+
+
+def _within_reach(actor: Membership, role: Role) -> bool:
+    """Whether `role` grants nothing beyond `actor`'s own role (no wider scope, no field the actor may not
+    see or change). Nobody hands out, or takes away, more than they hold; the Owner role holds everything."""
+    if actor.role.is_locked:
+        return True
+    for entity, grants in role.permissions.items():
+        for action, scope in grants.items():
+            if _SCOPE_RANK.get(scope, 3) > _SCOPE_RANK.get(actor.scope_for(entity, action), 0):
+                return False
+    for entity, rules in actor.role.field_rules.items():
+        for field_name, rule in rules.items():
+            granted = role.field_rules.get(entity, {}).get(field_name, "")
+            if _RULE_RANK.get(granted, 0) < _RULE_RANK.get(rule, 0):
+                return False
+    return True
+
+
 @transaction.atomic
 def member_update(
     *,
@@ -284,6 +305,10 @@ def member_update(
             raise ValidationFailedError(fields={"role": [_("Unknown role.")]})
         if (role.key == "owner" or member.role.key == "owner") and actor.role.key != "owner":
             raise PermissionDeniedError(_("Only an owner can grant or remove the Owner role."))
+        if not (_within_reach(actor, role) and _within_reach(actor, member.role)):
+            raise PermissionDeniedError(
+                _("You may not give or take away a role that reaches further than yours.")
+            )
         if member.role.key == "owner" and member.is_active and _owner_count(member.workspace_id) <= 1:
             raise LastOwnerError()
         member.role = role
@@ -366,6 +391,8 @@ def invite_create(
         raise ValidationFailedError(fields={"role_id": [_("Unknown role.")]})
     if role.key == "owner" and actor.role.key != "owner":
         raise PermissionDeniedError(_("Only an owner can invite another owner."))
+    if not _within_reach(actor, role):
+        raise PermissionDeniedError(_("You may not give a role that reaches further than yours."))
     if Membership.objects.filter(
         workspace_id=actor.workspace_id, user__email__iexact=email, is_active=True
     ).exists():

@@ -19,17 +19,16 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
+from e2e_helpers import DESKTOP
 from peyvand.accounts import services
 from peyvand.accounts.middleware import SESSION_WORKSPACE_KEY
 from peyvand.accounts.models import Membership
-from peyvand.accounts.tests.factories import PASSWORD, UserFactory, make_member, make_workspace
+from peyvand.accounts.tests.factories import UserFactory, make_member, make_workspace
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run there unless told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 SHOTS_DIR = Path(os.environ.get("PEYVAND_E2E_SHOTS", "/tmp/e2e-shots"))
-PHONE = {"width": 375, "height": 740}
-DESKTOP = {"width": 1280, "height": 900}
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -150,10 +149,6 @@ def session_for(member: Membership) -> str:
     return session.session_key
 
 
-def watch_of(page: Page) -> PageWatch:
-    return page.pv_watch  # type: ignore[attr-defined,no-any-return]
-
-
 @pytest.fixture
 def site(live_server, browser: Browser, settings) -> Iterator[LiveSite]:
     settings.SITE_URL = live_server.url  # links in e-mails and on the members page point at the live server
@@ -198,5 +193,3 @@ def shot() -> Callable[[Page, str], Path]:
 
     return take
 
-
-__all__ = ["DESKTOP", "PASSWORD", "PHONE", "LiveSite", "session_for", "watch_of"]

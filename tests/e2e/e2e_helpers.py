@@ -7,6 +7,8 @@ import re
 
 from playwright.sync_api import Page, expect
 
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
 PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 JALALI_MONTHS_FA = (
     "فروردین",
