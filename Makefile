@@ -52,10 +52,10 @@ lint: venv-dev
 	PEYVAND_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run >/dev/null
 
 test-sqlite: venv-dev messages
-	$(VENV)/bin/pytest -q
+	PEYVAND_EXPECT_DB=sqlite $(VENV)/bin/pytest -q
 
 test-postgres: venv-dev messages
-	bash scripts/with-postgres.sh $(VENV)/bin/pytest -q
+	PEYVAND_EXPECT_DB=postgresql bash scripts/with-postgres.sh $(VENV)/bin/pytest -q
 
 test-e2e: venv-dev messages
 	bash scripts/ensure-browser.sh

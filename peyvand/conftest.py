@@ -60,3 +60,11 @@ def web_client_for(db):
         return client
 
     return build
+
+
+def pytest_report_header(config):
+    """Say which database the suite runs on (the PostgreSQL run must not silently fall back to SQLite)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    return f"database: {database['ENGINE'].rsplit('.', 1)[-1]} {database.get('HOST') or database['NAME']}"

@@ -79,8 +79,8 @@ def member_out(viewer: Membership, member: Membership) -> dict[str, Any]:
 
 def workspace_out(viewer: Membership, workspace: Any) -> dict[str, Any]:
     data = {f: getattr(workspace, f) for f in WorkspaceOut.model_fields}
-    hidden = redact(viewer, "workspace", data)
-    return {k: hidden.get(k, "" if isinstance(v, str) else v) for k, v in data.items()}
+    visible = redact(viewer, "workspace", data)
+    return {name: visible.get(name) for name in data}
 
 
 def token_out(token: ApiToken) -> dict[str, Any]:

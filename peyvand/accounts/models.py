@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from functools import cached_property
 from typing import Any, ClassVar
@@ -30,8 +31,14 @@ class WeekStart(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA zone names (listing them scans the tz database on disk, so once per process)."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 

@@ -21,13 +21,15 @@ class UserOut(Schema):
 
 
 class WorkspaceOut(Schema):
+    """Settings a role hides (field rules) come back as null."""
+
     id: int
-    name: str
-    default_currency: str
-    language: str
-    calendar: str
-    time_zone: str
-    week_start: int
+    name: str | None
+    default_currency: str | None
+    language: str | None
+    calendar: str | None
+    time_zone: str | None
+    week_start: int | None
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime

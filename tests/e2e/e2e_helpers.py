@@ -117,7 +117,8 @@ def assert_no_horizontal_overflow(page: Page) -> None:
         "() => ({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth,"
         " wide: [...document.querySelectorAll('body *')].filter((el) => {"
         "   const r = el.getBoundingClientRect(); return r.right > window.innerWidth + 1 || r.left < -1;"
-        " }).filter((el) => !el.closest('.table-responsive, .visually-hidden, .visually-hidden-focusable'))"
+        " }).filter((el) => !el.closest('.table-responsive')"
+        "   || ['absolute', 'fixed'].includes(getComputedStyle(el).position))"
         " .slice(0, 5).map((el) => el.outerHTML.slice(0, 120))})"
     )
     assert widths["scroll"] <= widths["inner"], (
