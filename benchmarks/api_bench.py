@@ -24,6 +24,7 @@ import os
 import platform
 import pwd
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -82,6 +83,90 @@ def cpu_busy(seconds: float = 1.0) -> float:
         return -1.0
     total = total1 - total0
     return round(1 - (idle1 - idle0) / total, 3) if total > 0 else 0.0
+
+
+def wait_for_idle(limit: float, threshold: float = 0.10) -> float:
+    """Sample CPU use each second until it is under `threshold` or `limit` seconds have passed; return
+    the last sample (one sample when limit is 0)."""
+    deadline = time.monotonic() + limit
+    busy = cpu_busy(1.0)
+    while busy > threshold and time.monotonic() < deadline:
+        busy = cpu_busy(1.0)
+    return busy
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    total = sum(fields[:8])
+    return total - fields[3] - (fields[4] if len(fields) > 4 else 0), total
+
+
+def tree_ticks(roots: list[int]) -> int:
+    """CPU clock ticks (user + system) used so far by the live processes `roots` and their descendants."""
+    parent: dict[int, int] = {}
+    ticks: dict[int, int] = {}
+    for stat in glob.glob("/proc/[0-9]*/stat"):
+        try:
+            text = Path(stat).read_text()
+        except OSError:
+            continue
+        rest = text[text.rfind(")") + 2 :].split()
+        pid = int(stat.split("/")[2])
+        parent[pid] = int(rest[1])
+        ticks[pid] = int(rest[11]) + int(rest[12])
+    children: dict[int, list[int]] = {}
+    for pid, ppid in parent.items():
+        children.setdefault(ppid, []).append(pid)
+    seen: set[int] = set()
+    todo = [r for r in roots if r in ticks]
+    while todo:
+        pid = todo.pop()
+        if pid not in seen:
+            seen.add(pid)
+            todo.extend(children.get(pid, []))
+    return sum(ticks[pid] for pid in seen)
+
+
+class CpuMeter:
+    """How the machine's CPU was shared during one wrk run: our server (+ PostgreSQL), wrk, and other
+    programs. Shares are of the whole machine (2 cores fully busy = 100%)."""
+
+    def __init__(self, roots: list[int]) -> None:
+        self.roots = roots
+        self.available = Path("/proc/stat").exists()
+
+    def __enter__(self) -> CpuMeter:
+        if self.available:
+            self.busy0, self.total0 = machine_ticks()
+            self.ours0 = tree_ticks(self.roots)
+            self.children0 = _children_ticks()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.available:
+            busy1, total1 = machine_ticks()
+            self.total = max(1, total1 - self.total0)
+            self.busy = busy1 - self.busy0
+            self.server = tree_ticks(self.roots) - self.ours0
+            self.wrk = _children_ticks() - self.children0
+
+    def shares(self) -> dict[str, float]:
+        if not self.available or not hasattr(self, "total"):
+            return {}
+        others = max(0, self.busy - self.server - self.wrk)
+        return {
+            "cpu_server": round(self.server / self.total, 3),
+            "cpu_wrk": round(self.wrk / self.total, 3),
+            "cpu_others": round(others / self.total, 3),
+            "cpu_idle": round(max(0, self.total - self.busy) / self.total, 3),
+        }
+
+
+def _children_ticks() -> int:
+    """Ticks used by waited-for child processes (wrk, once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return round((usage.ru_utime + usage.ru_stime) * os.sysconf("SC_CLK_TCK"))
 
 
 def free_port() -> int:
@@ -249,6 +334,12 @@ class PostgresCluster:
             conn.execute("CREATE DATABASE peyvand_bench")
         log(f"PostgreSQL started on 127.0.0.1:{self.port} in {self.dir} ({time.monotonic() - t0:.1f} s)")
 
+    def postmaster_pid(self) -> int | None:
+        try:
+            return int((self.data / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def server_version(self) -> str:
         import psycopg
 
@@ -364,6 +455,10 @@ class Server:
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
 
     def start(self, timeout: float = 90) -> None:
         cmd = [
@@ -515,6 +610,7 @@ def bench_database(
     stack.callback(shutil.rmtree, data_dir, ignore_errors=True)
     database_url = None
     db_version = ""
+    cluster: PostgresCluster | None = None
     if db == "postgres":
         cluster = PostgresCluster()
         stack.callback(cluster.stop)
@@ -552,17 +648,23 @@ def bench_database(
                         )
                 for name in args.endpoints:
                     for clients in args.clients:
-                        busy = cpu_busy(1.0)
-                        if busy > 0.15:
-                            log(f"warning: CPU {busy:.0%} busy before this run; figures will be low")
-                        result = run_wrk(
-                            wrk,
-                            server.base + ENDPOINTS[name],
-                            token,
-                            clients,
-                            args.duration,
-                            args.wrk_threads,
-                        )
+                        busy = wait_for_idle(args.wait_idle)
+                        roots = [server.pid] + ([cluster.postmaster_pid()] if cluster else [])
+                        with CpuMeter([r for r in roots if r]) as meter:
+                            result = run_wrk(
+                                wrk,
+                                server.base + ENDPOINTS[name],
+                                token,
+                                clients,
+                                args.duration,
+                                args.wrk_threads,
+                            )
+                        shares = meter.shares()
+                        if shares.get("cpu_others", 0) > 0.05:
+                            log(
+                                f"warning: other programs used {shares['cpu_others']:.0%} of the CPU "
+                                "during this run; figures are low"
+                            )
                         row = {
                             "db": db,
                             "endpoint": name,
@@ -584,13 +686,15 @@ def bench_database(
                             "timeouts": result["timeouts"],
                             "db_version": db_version,
                             "cpu_busy_before": busy,
+                            **shares,
                         }
                         rows.append(row)
                         log(
                             f"{db} {name:8s} c={clients:<2d} w={workers} t={threads}: "
                             f"{row['rps']:8.1f} req/s  "
                             f"p50 {row['p50_ms']:.2f}  p95 {row['p95_ms']:.2f}  p99 {row['p99_ms']:.2f} ms  "
-                            f"non-2xx {row['non_2xx']}"
+                            f"non-2xx {row['non_2xx']}  CPU server {shares.get('cpu_server', -1):.0%} "
+                            f"wrk {shares.get('cpu_wrk', -1):.0%} others {shares.get('cpu_others', -1):.0%}"
                         )
             finally:
                 with signals_deferred():
@@ -605,20 +709,20 @@ def print_table(rows: list[dict[str, Any]], show_config: bool) -> None:
     headers = ["db", "endpoint", "clients"]
     if show_config:
         headers += ["workers", "threads"]
-    headers += ["req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "busy before"]
+    headers += ["req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "server CPU", "others CPU"]
     keys = ["db", "endpoint", "clients"] + (["workers", "threads"] if show_config else [])
-    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_busy_before"]
+    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_server", "cpu_others"]
 
     def cell(key: str, value: Any) -> str:
         if key == "rps":
             return f"{value:.1f}"
         if key.endswith("_ms"):
             return f"{value:.2f}"
-        if key == "cpu_busy_before":
-            return f"{value:.0%}" if value >= 0 else "?"
+        if key.startswith("cpu_"):
+            return f"{value:.0%}" if value is not None and value >= 0 else "?"
         return str(value)
 
-    table = [headers] + [[cell(k, r[k]) for k in keys] for r in rows]
+    table = [headers] + [[cell(k, r.get(k)) for k in keys] for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     numeric = [False, False] + [True] * (len(headers) - 2)
     for index, row in enumerate(table):
@@ -688,6 +792,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--wrk-threads", type=int, default=1, help="wrk threads (default 1: leaves a core to the server)"
     )
     parser.add_argument("--warmup", type=float, default=3, help="warm-up seconds per endpoint (default 3)")
+    parser.add_argument(
+        "--wait-idle",
+        type=float,
+        default=0,
+        help="before each row, wait up to this many seconds for other programs to leave the CPU idle",
+    )
     parser.add_argument("--members", type=int, default=200, help="members to seed (default 200)")
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "latest.json")
     parser.add_argument(
@@ -701,6 +811,9 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [e for e in args.endpoints if e not in ENDPOINTS]
     if unknown:
         print(f"api_bench: error: unknown endpoint(s) {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if args.members < 50:
+        print("api_bench: error: --members must be at least 50 (the list endpoint reads 50)", file=sys.stderr)
         return 2
     if args.duration < 1 or args.duration > 600 or max(args.clients) > 256 or min(args.clients) < 1:
         print("api_bench: error: --duration must be 1..600 s and --clients 1..256", file=sys.stderr)
@@ -774,6 +887,7 @@ def main(argv: list[str] | None = None) -> int:
             "wrk_threads": args.wrk_threads,
             "warmup_s": args.warmup,
             "seeded_members": args.members,
+            "wait_idle_s": args.wait_idle,
         },
         "target": {
             "endpoint": "me",

@@ -40,7 +40,7 @@ from peyvand.accounts.schemas import (
     WorkspacePatchIn,
 )
 from peyvand.core import recycle
-from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, ErrorOut, expected_version
+from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, ErrorOut, QueryIn, expected_version
 from peyvand.core.errors import NotFoundError
 from peyvand.core.pagination import keyset_page
 
@@ -180,7 +180,7 @@ def update_workspace(request: HttpRequest, workspace_id: int, payload: Workspace
 # ------------------------------------------------------------------ members
 
 
-class MemberFilters(Schema):
+class MemberFilters(QueryIn):
     search: str | None = None
     is_active: bool | None = None
     role_id: int | None = None
@@ -254,7 +254,7 @@ def reactivate_member(request: HttpRequest, member_id: int) -> dict[str, Any]:
 # ------------------------------------------------------------------ invites
 
 
-class ListParams(Schema):
+class ListParams(QueryIn):
     limit: int | None = None
     cursor: str | None = None
 

@@ -82,7 +82,10 @@ class InviteForm(forms.Form):
     email = forms.EmailField(label=_("E-mail"), max_length=254)
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
     teams = forms.ModelMultipleChoiceField(
-        label=_("Teams"), queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
 
     def __init__(self, *args: Any, member: Membership, **kwargs: Any) -> None:
@@ -98,7 +101,10 @@ class InviteForm(forms.Form):
 class MemberForm(forms.Form):
     role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.none())
     teams = forms.ModelMultipleChoiceField(
-        label=_("Teams"), queryset=Team.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+        label=_("Teams"),
+        queryset=Team.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.core.calendars import CalendarSystem
@@ -179,6 +179,19 @@ class Role(WorkspaceScoped, Versioned, SoftDeletable):
         ]
 
     def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """A built-in role whose name was never changed shows in the reader's language."""
+        from peyvand.accounts.policy import BUILTIN_ROLE_NAMES
+
+        default = BUILTIN_ROLE_NAMES.get(self.key)
+        if default is not None:
+            with translation.override("en"):
+                untouched = self.name == str(default)
+            if untouched:
+                return str(default)
         return self.name
 
     def scope(self, entity: str, action: str) -> str:

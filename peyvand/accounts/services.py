@@ -32,6 +32,7 @@ from peyvand.core.errors import ConflictError, PermissionDeniedError, Validation
 from peyvand.core.events import emit
 from peyvand.core.models import AuditEntry
 from peyvand.core.versioning import check_version, save_versioned
+from peyvand.core.writes import full_clean, record_create, record_update
 
 TOKEN_PREFIX = "pvk_"
 
@@ -39,26 +40,6 @@ TOKEN_PREFIX = "pvk_"
 def hash_secret(raw: str) -> str:
     """SHA-256 of a random secret (tokens, invite links): they carry 256 bits, so a slow hash adds nothing."""
     return hashlib.sha256(raw.encode()).hexdigest()
-
-
-def _full_clean(record: Any, exclude: list[str] | None = None) -> None:
-    try:
-        record.full_clean(exclude=exclude, validate_constraints=True)
-    except ValidationError as error:
-        raise ValidationFailedError.from_django(error) from error
-
-
-def _apply(record: Any, changes: dict[str, Any], allowed: Iterable[str]) -> list[str]:
-    """Set the allowed attributes that really change; return their names."""
-    unknown = set(changes) - set(allowed)
-    if unknown:
-        raise ValidationFailedError(fields={name: [_("Unknown field.")] for name in sorted(unknown)})
-    changed = []
-    for name, value in changes.items():
-        if getattr(record, name) != value:
-            setattr(record, name, value)
-            changed.append(name)
-    return changed
 
 
 # ---------------------------------------------------------------- workspaces
@@ -69,7 +50,7 @@ def workspace_create(*, user: User, name: str, **settings_values: Any) -> tuple[
     """Create a workspace with the six built-in roles and make `user` its owner.
     Emits workspace.created; the creation is audited as the new owner."""
     workspace = Workspace(name=name, **settings_values)
-    _full_clean(workspace)
+    full_clean(workspace)
     workspace.save()
     roles = roles_create_builtin(workspace)
     member = Membership.objects.create(workspace=workspace, user=user, role=roles["owner"])
@@ -94,18 +75,17 @@ def workspace_update(
     """Change workspace settings. Stale versions refused; read-only fields refused; audited;
     emits workspace.updated (and workspace.renamed when the name changes)."""
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
-    check_version(workspace, expected_version, precondition=precondition)
-    before = snapshot(workspace)
-    changed = _apply(workspace, changes, WORKSPACE_FIELDS)
-    if not changed:
-        return workspace
-    policy.check_writable(actor, "workspace", changed)
-    _full_clean(workspace)
-    save_versioned(workspace, update_fields=changed)
-    audit_change(actor=actor, record=workspace, before=before)
-    emit(workspace.pk, "workspace.updated", workspace, {"fields": changed})
+    old_name = workspace.name
+    changed = record_update(
+        actor=actor,
+        record=workspace,
+        changes=changes,
+        allowed=WORKSPACE_FIELDS,
+        expected_version=expected_version,
+        precondition=precondition,
+    )
     if "name" in changed:
-        emit(workspace.pk, "workspace.renamed", workspace, {"from": before["name"], "to": workspace.name})
+        emit(workspace.pk, "workspace.renamed", workspace, {"from": old_name, "to": workspace.name})
     return workspace
 
 
@@ -153,6 +133,7 @@ def roles_sync_all() -> int:
 def role_create(
     *, actor: Membership, name: str, description: str = "", permissions: Any = None, field_rules: Any = None
 ) -> Role:
+    """A custom role; grants and field rules are validated against the entity registry."""
     role = Role(
         workspace_id=actor.workspace_id,
         name=name.strip(),
@@ -160,11 +141,7 @@ def role_create(
         permissions=policy.clean_permissions(permissions or {}),
         field_rules=policy.clean_field_rules(field_rules or {}),
     )
-    _full_clean(role)
-    role.save()
-    audit_create(actor=actor, record=role)
-    emit(role.workspace_id, "role.created", role)
-    return role
+    return record_create(actor=actor, record=role)
 
 
 @transaction.atomic
@@ -176,34 +153,30 @@ def role_update(
     expected_version: int | None = None,
     precondition: bool = False,
 ) -> Role:
-    """Edit a role's name, description, grants or field rules. The Owner role is locked."""
+    """Edit a role's name, description, grants or field rules. The Owner role is locked, and nobody can
+    take away their own right to edit roles (they could not undo it)."""
     if role.is_locked:
         raise LockedRoleError()
-    check_version(role, expected_version, precondition=precondition)
     cleaned = dict(changes)
     if "permissions" in cleaned:
         cleaned["permissions"] = policy.clean_permissions(cleaned["permissions"])
+        if role.pk == actor.role_id and cleaned["permissions"].get("role", {}).get("change") != "all":
+            raise ValidationFailedError(
+                fields={"permissions": [_("You cannot remove your own right to edit roles.")]}
+            )
     if "field_rules" in cleaned:
         cleaned["field_rules"] = policy.clean_field_rules(cleaned["field_rules"])
-    if "name" in cleaned and isinstance(cleaned["name"], str):
+    if isinstance(cleaned.get("name"), str):
         cleaned["name"] = cleaned["name"].strip()
-    before = snapshot(role)
-    changed = _apply(role, cleaned, ("name", "description", "permissions", "field_rules"))
-    if not changed:
-        return role
-    if role.pk == actor.role_id and "permissions" in changed and not _keeps_role_admin(role):
-        raise ValidationFailedError(
-            fields={"permissions": [_("You cannot remove your own right to edit roles.")]}
-        )
-    _full_clean(role)
-    save_versioned(role, update_fields=changed)
-    audit_change(actor=actor, record=role, before=before)
-    emit(role.workspace_id, "role.updated", role, {"fields": changed})
+    record_update(
+        actor=actor,
+        record=role,
+        changes=cleaned,
+        allowed=("name", "description", "permissions", "field_rules"),
+        expected_version=expected_version,
+        precondition=precondition,
+    )
     return role
-
-
-def _keeps_role_admin(role: Role) -> bool:
-    return role.scope("role", "change") == "all"
 
 
 def _role_delete_guard(role: Role) -> None:
@@ -225,11 +198,7 @@ def _unique_name_guard(record: Any) -> None:
 @transaction.atomic
 def team_create(*, actor: Membership, name: str, description: str = "") -> Team:
     team = Team(workspace_id=actor.workspace_id, name=name.strip(), description=description.strip())
-    _full_clean(team)
-    team.save()
-    audit_create(actor=actor, record=team)
-    emit(team.workspace_id, "team.created", team)
-    return team
+    return record_create(actor=actor, record=team)
 
 
 @transaction.atomic
@@ -241,17 +210,15 @@ def team_update(
     expected_version: int | None = None,
     precondition: bool = False,
 ) -> Team:
-    check_version(team, expected_version, precondition=precondition)
-    before = snapshot(team)
     cleaned = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
-    changed = _apply(team, cleaned, ("name", "description"))
-    if not changed:
-        return team
-    policy.check_writable(actor, "team", changed)
-    _full_clean(team)
-    save_versioned(team, update_fields=changed)
-    audit_change(actor=actor, record=team, before=before)
-    emit(team.workspace_id, "team.updated", team, {"fields": changed})
+    record_update(
+        actor=actor,
+        record=team,
+        changes=cleaned,
+        allowed=("name", "description"),
+        expected_version=expected_version,
+        precondition=precondition,
+    )
     return team
 
 
@@ -406,7 +373,7 @@ def invite_create(
         invited_by=actor,
         expires_at=timezone.now() + datetime.timedelta(days=settings.PEYVAND_INVITE_DAYS),
     )
-    _full_clean(invite, exclude=["teams"])
+    full_clean(invite, exclude=["teams"])
     # An earlier pending invite to the same address is superseded, so only the newest link works.
     for old in Invite.objects.pending().filter(workspace_id=actor.workspace_id, email__iexact=email):
         invite_revoke(actor=actor, invite=old)
@@ -482,7 +449,7 @@ def invite_accept(
         except ValidationError as error:
             raise ValidationFailedError(fields={"password": list(error.messages)}) from error
         user.set_password(password)
-        _full_clean(user, exclude=["password"])
+        full_clean(user, exclude=["password"])
         user.save()
     elif user.email.lower() != invite.email.lower():
         raise PermissionDeniedError(
@@ -532,7 +499,7 @@ def token_create(
         key_hash=hash_secret(raw),
         expires_at=expires_at,
     )
-    _full_clean(token)
+    full_clean(token)
     token.save()
     audit_create(actor=actor, record=token)
     emit(token.workspace_id, "token.created", token)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import typing
 from typing import Any
 
 from django.conf import settings
@@ -11,7 +13,8 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import ConfigDict
+from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from peyvand.core.errors import DomainError, ValidationFailedError
 
@@ -24,10 +27,74 @@ class ErrorOut(Schema):
     fields: dict[str, list[str]] = {}
 
 
+_MAX_INT = 2**63 - 1
+
+
+def storable(value: Any) -> Any:
+    """Refuse what no database column holds, so such input is a 422 rather than a 500 from the driver: NUL
+    characters (PostgreSQL text), integers past 64 bits, datetimes outside years 1-9999 once in UTC.
+    Looks inside lists and dicts (keys too)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise PydanticCustomError("nul_character", str(_("Remove the NUL character.")))
+    elif isinstance(value, int) and not isinstance(value, bool):
+        if not -_MAX_INT - 1 <= value <= _MAX_INT:
+            raise PydanticCustomError("int_too_large", str(_("This number is too large.")))
+    elif isinstance(value, datetime.datetime) and value.tzinfo is not None:  # naive ones are read as UTC
+        try:
+            value.astimezone(datetime.UTC)
+        except OverflowError:
+            message = str(_("Choose a date between the years 1 and 9999."))
+            raise PydanticCustomError("datetime_range", message) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            storable(key)
+            storable(item)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            storable(item)
+    return value
+
+
+def _admits_bool(annotation: Any) -> bool:
+    return annotation is bool or any(_admits_bool(arg) for arg in typing.get_args(annotation))
+
+
+def _holds_bool(value: Any) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_bool(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_holds_bool(item) for item in value)
+    return isinstance(value, bool)
+
+
 class InSchema(Schema):
-    """Base of every request body: unknown fields are refused (422 naming them)."""
+    """Base of every request body: unknown fields are refused (422 naming them), unstorable values too."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_as_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """JSON true/false where a number is expected is a wrong type (pydantic would read true as 1)."""
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _holds_bool(value) and not _admits_bool(field.annotation):
+            raise PydanticCustomError("bool_type", str(_("A true/false value is not allowed here.")))
+        return value
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
+
+
+class QueryIn(Schema):
+    """Base of list filters (query strings): unstorable values refused (422); unknown parameters ignored."""
+
+    @field_validator("*")
+    @classmethod
+    def _storable(cls, value: Any) -> Any:
+        return storable(value)
 
 
 ERRORS_READ = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}

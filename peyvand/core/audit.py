@@ -63,7 +63,7 @@ def audit(
     return AuditEntry.objects.create(
         workspace_id=workspace_id,
         actor=actor,
-        actor_label=actor.user.email if actor is not None else "",
+        actor_label=str(actor.user)[:254] if actor is not None else "",
         channel=current_channel(),
         action=action,
         entity=entity_of(record),

@@ -93,7 +93,7 @@ def keyset_page(
                     models.Q(**{f"{field}__{op}": last_value})
                     | models.Q(**{field: last_value, f"id__{op}": last_id})
                 )
-        except (ValueError, TypeError) as error:
+        except (ValueError, TypeError, OverflowError) as error:  # e.g. [1e400] decodes to infinity
             raise ValidationFailedError(fields={"cursor": [str(_("This cursor is not valid."))]}) from error
     rows = list(qs[: size + 1])
     next_cursor = None

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.test import Client
+from e2e_helpers import DESKTOP
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Response
 
-from e2e_helpers import DESKTOP
 from peyvand.accounts import services
 from peyvand.accounts.middleware import SESSION_WORKSPACE_KEY
 from peyvand.accounts.models import Membership
@@ -50,7 +50,7 @@ document.addEventListener("securitypolicyviolation", (event) => {
 """
 
 # Chromium logs this for any main document answered with an error status; tests that expect such a page
-# (a form refused with 422, a throttled sign-in with 429) declare the status with `page_watch.expect_status`.
+# (a form refused with 422, a throttled sign-in with 429) declare it with `page.pv_watch.expect_status(...)`.
 _STATUS_LOG = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
 
 
@@ -165,7 +165,10 @@ def acme(transactional_db):
     workspace, owner = make_workspace("Acme", owner=owner_user)
     north = services.team_create(actor=owner, name="North")
     rep = make_member(
-        workspace, "sales_rep", user=UserFactory(full_name="Reza Rep", email="reza@example.com"), teams=[north]
+        workspace,
+        "sales_rep",
+        user=UserFactory(full_name="Reza Rep", email="reza@example.com"),
+        teams=[north],
     )
     admin = make_member(workspace, "admin", user=UserFactory(full_name="Ada Admin", email="ada@example.com"))
     owner = Membership.objects.select_related("workspace", "role", "user").get(pk=owner.pk)
@@ -192,4 +195,3 @@ def shot() -> Callable[[Page, str], Path]:
         return path
 
     return take
-

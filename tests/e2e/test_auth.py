@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 from e2e_helpers import (
     JALALI_MONTHS_FA,
     THAI_MONTHS,
     assert_direction,
     assert_labelled,
+    buddhist_short,
     gregorian_to_jalali,
     has_latin_digit,
+    jalali_short,
     page_today,
     persian_digits,
 )
@@ -76,14 +79,13 @@ def test_language_switcher_english_persian_thai(site, acme):
     expect(page.locator("button[name=language][value=fa]")).to_have_attribute("aria-pressed", "true")
     # Members' join dates are Jalali with Persian digits.
     joined = page.locator("#pv-members tbody tr").first.locator("td").last.inner_text()
-    assert re.fullmatch(r"[۰-۹]{4}/[۰-۹]{2}/[۰-۹]{2}", joined), joined
+    assert joined == jalali_short(timezone.localdate()), joined
 
     page.locator("button[name=language][value=th]").click()
     assert_direction(page, "th")
     expect(page.locator("button[name=language][value=th]")).to_have_attribute("aria-pressed", "true")
     joined = page.locator("#pv-members tbody tr").first.locator("td").last.inner_text()
-    day, month, year = (int(part) for part in joined.split("/"))
-    assert year > 2500, joined  # Buddhist era
+    assert joined == buddhist_short(timezone.localdate()), joined  # Buddhist era: 23/11/2569
 
     page.goto("/")
     today = page_today(page)
@@ -241,3 +243,24 @@ def test_workspace_switcher(site, acme):
         page.locator("#pv-workspace").select_option(label="Acme")
     expect(page.locator("h1")).to_have_text("Welcome to Acme")
     assert_direction(page, "en")
+
+
+def test_new_workspace(site, acme):
+    page = site.open_page(acme.rep)
+    page.goto("/")
+    page.locator("#pv-user-menu").click()
+    page.get_by_role("link", name="New workspace").click()
+    expect(page).to_have_url(re.compile(r"/workspaces/new/$"))
+    assert_labelled(page)
+    page.fill("#id_name", "Reza's Shop")
+    page.locator("#id_language").select_option("th")
+    page.locator("#id_calendar").select_option("buddhist")
+    page.fill("#id_default_currency", "THB")
+    page.locator("main form button[type=submit]").click()
+    expect(page.locator("h1")).to_contain_text("Reza's Shop")
+    assert_direction(page, "th")  # the new workspace's language
+    expect(page.locator("#pv-workspace option:checked")).to_have_text("Reza's Shop")
+    expect(page.locator("#pv-workspace option")).to_have_count(2)
+    # Its owner may open every settings screen there.
+    page.goto("/settings/roles/")
+    expect(page.locator("#pv-roles tbody tr")).to_have_count(6)

@@ -76,7 +76,6 @@ def test_every_member_screen(site, furnished, language, shot):
         if path == f"/settings/roles/{furnished.sales_rep_role.pk}/" and language == "th":
             shot(page, "role-editor-th")
     # The page a member may not open, and one that does not exist.
-    page.pv_watch.expect_status(403, 404)
     rep_page = site.open_page(furnished.rep)
     rep_page.pv_watch.expect_status(403, 404)
     furnished.rep.language = language
@@ -169,3 +168,25 @@ def test_phone_settings_screens_fit_and_work(site, furnished, language, shot):
     page.locator("main form:has(#id_name) button[type=submit]").click()
     expect(page.locator("#pv-teams")).to_contain_text("Mobile team")
     assert_no_horizontal_overflow(page)
+
+
+def test_the_harness_notices_csp_violations_and_console_errors(site, acme):
+    """The checks every test relies on do fire (an inline style and an outside image are refused by the CSP)."""
+    page = site.open_page(acme.owner)
+    page.goto("/")
+    watch = page.pv_watch
+    page.evaluate(
+        """() => {
+          document.body.insertAdjacentHTML("beforeend", '<img alt="" src="https://example.invalid/x.png">');
+          const style = document.createElement("style");
+          style.textContent = "body { color: red; }";
+          document.head.appendChild(style);
+          console.error("deliberate error");
+        }"""
+    )
+    page.wait_for_timeout(200)
+    found = "\n".join(watch.problems)
+    assert "CSP violation: img-src" in found, found
+    assert "CSP violation: style-src" in found, found
+    assert "console error: deliberate error" in found, found
+    watch.problems.clear()

@@ -20,7 +20,7 @@ from peyvand.accounts import services
 from peyvand.accounts.models import ApiToken, Invite, Membership, Role, Team, User, Workspace
 from peyvand.accounts.tests.factories import make_member
 from peyvand.core import recycle
-from peyvand.core.models import AuditEntry, IdempotencyRecord, OutboxEvent
+from peyvand.core.models import AuditEntry, OutboxEvent
 
 API = "/api/v1"
 ENVELOPE_KEYS = {"code", "message", "fields"}
@@ -357,12 +357,15 @@ def test_permission_matrix(mw, api_client_for, case):
 )
 def test_bad_credentials_are_401_everywhere(mw, client, credentials):
     headers = {"HTTP_AUTHORIZATION": credentials} if credentials else {}
-    for case, (method, path, body) in CASES.items():
-        before = db_state()
-        response = send(client, method, path(mw), body(mw) if body else None, **headers)
+    requests = [
+        (case, method, path(mw), body(mw) if body else None) for case, (method, path, body) in CASES.items()
+    ]
+    before = db_state()
+    for case, method, url, payload in requests:
+        response = send(client, method, url, payload, **headers)
         assert response.status_code == 401, case
         assert_envelope(response, "not_authenticated")
-        assert_unchanged(before)
+    assert_unchanged(before)
 
 
 # ---------------------------------------------------------------- another workspace's records answer 404
@@ -533,9 +536,12 @@ def test_deactivated_member_is_refused_everywhere(mw, api_client_for):
     """A member deactivated after their token was made: every endpoint answers 401 and changes nothing."""
     client = api_client_for(mw.rep)
     services.member_deactivate(actor=mw.owner, member=mw.rep)
-    for case, (method, path, body) in CASES.items():
-        before = db_state()
-        response = send(client, method, path(mw), body(mw) if body else None)
+    requests = [
+        (case, method, path(mw), body(mw) if body else None) for case, (method, path, body) in CASES.items()
+    ]
+    before = db_state()
+    for case, method, url, payload in requests:
+        response = send(client, method, url, payload)
         assert response.status_code == 401, case
         assert_envelope(response, "not_authenticated")
-        assert_unchanged(before)
+    assert_unchanged(before)
