@@ -6,6 +6,7 @@ from functools import cache
 
 from django import template
 from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
 from peyvand.accounts import policy
@@ -41,6 +42,6 @@ def field_label(entity: str, field_name: str) -> str:
     if model is not None:
         try:
             return str(model._meta.get_field(field_name).verbose_name)
-        except Exception:  # noqa: BLE001 - a field removed since the entry was written
+        except FieldDoesNotExist:  # a field removed since the entry was written
             return field_name
     return field_name
