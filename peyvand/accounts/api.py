@@ -57,13 +57,14 @@ def _member(request: HttpRequest) -> Membership:
     return request.member  # type: ignore[attr-defined,no-any-return]
 
 
-def member_out(viewer: Membership, member: Membership) -> dict[str, Any]:
+def member_out(viewer: Membership, member: Membership, team_ids: list[int] | None = None) -> dict[str, Any]:
+    """A member as the API shows it to `viewer` (hidden fields removed). Pass `team_ids` when known."""
     data: dict[str, Any] = {
         "id": member.pk,
         "user": {"id": member.user_id, "email": member.user.email, "full_name": member.user.full_name},
         "email": member.user.email,
         "role": {"id": member.role_id, "name": member.role.name, "key": member.role.key},
-        "teams": [t.pk for t in member.teams.all()],
+        "teams": team_ids if team_ids is not None else [t.pk for t in member.teams.all()],
         "is_active": member.is_active,
         "language": member.language,
         "version": member.version,
@@ -119,7 +120,7 @@ def get_me(request: HttpRequest) -> dict[str, Any]:
     member = _member(request)
     return {
         "user": {"id": member.user_id, "email": member.user.email, "full_name": member.user.full_name},
-        "member": member_out(member, member) | {"team_ids": member.team_ids()},
+        "member": member_out(member, member, team_ids=member.team_ids()),
         "workspace": workspace_out(member, member.workspace),
         "permissions": member.role.permissions,
         "field_rules": {} if member.role.is_locked else member.role.field_rules,

@@ -526,11 +526,9 @@ def token_authenticate(raw: str) -> Membership | None:
     user deactivated). Records last use at most once a minute, so reads stay reads."""
     if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
         return None
-    token = (
-        ApiToken.objects.select_related("membership__user", "membership__workspace", "membership__role")
-        .filter(key_hash=hash_secret(raw))
-        .first()
-    )
+    from peyvand.accounts.token_cache import token_lookup
+
+    token = token_lookup(hash_secret(raw))
     if token is None or not token.is_usable:
         return None
     member = token.membership
@@ -538,7 +536,8 @@ def token_authenticate(raw: str) -> Membership | None:
         return None
     now = timezone.now()
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        # Conditional, so concurrent requests write once; last_used_at is part of the cache fingerprint.
+        ApiToken.objects.filter(pk=token.pk, last_used_at=token.last_used_at).update(last_used_at=now)
     return member
 
 
