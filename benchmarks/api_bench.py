@@ -95,6 +95,22 @@ def wait_for_idle(limit: float, threshold: float = 0.10) -> float:
     return busy
 
 
+def calibrate() -> float:
+    """CPU milliseconds for a fixed pure-Python loop (best of 3): the speed of one core right now.
+
+    A virtual machine can be slowed by its host (CPU credits, busy neighbours) without anything showing
+    inside it; when this figure is well above its usual value the whole row is slower for the same reason.
+    """
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        total = 0
+        for i in range(300_000):
+            total += i * i % 7
+        best = min(best, time.process_time() - start)
+    return round(best * 1000, 1)
+
+
 def machine_ticks() -> tuple[int, int]:
     """(busy, total) clock ticks of all CPUs since boot, from /proc/stat."""
     fields = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
@@ -649,6 +665,7 @@ def bench_database(
                 for name in args.endpoints:
                     for clients in args.clients:
                         busy = wait_for_idle(args.wait_idle)
+                        calib = calibrate()
                         roots = [server.pid] + ([cluster.postmaster_pid()] if cluster else [])
                         with CpuMeter([r for r in roots if r]) as meter:
                             result = run_wrk(
@@ -686,6 +703,7 @@ def bench_database(
                             "timeouts": result["timeouts"],
                             "db_version": db_version,
                             "cpu_busy_before": busy,
+                            "calib_ms": calib,
                             **shares,
                         }
                         rows.append(row)
@@ -693,7 +711,8 @@ def bench_database(
                             f"{db} {name:8s} c={clients:<2d} w={workers} t={threads}: "
                             f"{row['rps']:8.1f} req/s  "
                             f"p50 {row['p50_ms']:.2f}  p95 {row['p95_ms']:.2f}  p99 {row['p99_ms']:.2f} ms  "
-                            f"non-2xx {row['non_2xx']}  CPU server {shares.get('cpu_server', -1):.0%} "
+                            f"non-2xx {row['non_2xx']}  calib {calib:.1f} ms  "
+                            f"CPU server {shares.get('cpu_server', -1):.0%} "
                             f"wrk {shares.get('cpu_wrk', -1):.0%} others {shares.get('cpu_others', -1):.0%}"
                         )
             finally:
@@ -709,12 +728,14 @@ def print_table(rows: list[dict[str, Any]], show_config: bool) -> None:
     headers = ["db", "endpoint", "clients"]
     if show_config:
         headers += ["workers", "threads"]
-    headers += ["req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "server CPU", "others CPU"]
+    headers += ["req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "server CPU", "others CPU", "calib ms"]
     keys = ["db", "endpoint", "clients"] + (["workers", "threads"] if show_config else [])
-    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_server", "cpu_others"]
+    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_server", "cpu_others", "calib_ms"]
 
     def cell(key: str, value: Any) -> str:
         if key == "rps":
+            return f"{value:.1f}"
+        if key == "calib_ms":
             return f"{value:.1f}"
         if key.endswith("_ms"):
             return f"{value:.2f}"
