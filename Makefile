@@ -46,7 +46,7 @@ messages: venv
 
 lint: venv-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff format --check peyvand tests benchmarks scripts
 	$(VENV)/bin/mypy peyvand
 	$(PY) scripts/compile_messages.py --check
 	PEYVAND_DATA_DIR=$$(mktemp -d) $(PY) manage.py makemigrations --check --dry-run >/dev/null

@@ -145,17 +145,22 @@ def tree_ticks(roots: list[int]) -> int:
 
 
 class CpuMeter:
-    """How the machine's CPU was shared during one wrk run: our server (+ PostgreSQL), wrk, and other
-    programs. Shares are of the whole machine (2 cores fully busy = 100%)."""
+    """How the machine's CPU was shared during one wrk run: the web server (granian and its workers), the
+    PostgreSQL cluster, wrk, and other programs. Shares are of the whole machine (all cores busy = 100%);
+    SQLite runs inside the web server, so its work is in the server's share."""
 
-    def __init__(self, roots: list[int]) -> None:
-        self.roots = roots
+    def __init__(self, server_pid: int | None, db_pid: int | None) -> None:
+        self.roots = {"server": server_pid, "db": db_pid}
         self.available = Path("/proc/stat").exists()
+        self.used: dict[str, int] = {}
+
+    def _trees(self) -> dict[str, int]:
+        return {name: tree_ticks([pid]) if pid else 0 for name, pid in self.roots.items()}
 
     def __enter__(self) -> CpuMeter:
         if self.available:
             self.busy0, self.total0 = machine_ticks()
-            self.ours0 = tree_ticks(self.roots)
+            self.trees0 = self._trees()
             self.children0 = _children_ticks()
         return self
 
@@ -164,16 +169,18 @@ class CpuMeter:
             busy1, total1 = machine_ticks()
             self.total = max(1, total1 - self.total0)
             self.busy = busy1 - self.busy0
-            self.server = tree_ticks(self.roots) - self.ours0
-            self.wrk = _children_ticks() - self.children0
+            trees = self._trees()
+            self.used = {name: trees[name] - self.trees0[name] for name in trees}
+            self.used["wrk"] = _children_ticks() - self.children0
 
-    def shares(self) -> dict[str, float]:
-        if not self.available or not hasattr(self, "total"):
+    def shares(self) -> dict[str, float | None]:
+        if not self.available or not self.used:
             return {}
-        others = max(0, self.busy - self.server - self.wrk)
+        others = max(0, self.busy - sum(self.used.values()))
         return {
-            "cpu_server": round(self.server / self.total, 3),
-            "cpu_wrk": round(self.wrk / self.total, 3),
+            "cpu_server": round(self.used["server"] / self.total, 3),
+            "cpu_db": round(self.used["db"] / self.total, 3) if self.roots["db"] else None,
+            "cpu_wrk": round(self.used["wrk"] / self.total, 3),
             "cpu_others": round(others / self.total, 3),
             "cpu_idle": round(max(0, self.total - self.busy) / self.total, 3),
         }
@@ -666,8 +673,8 @@ def bench_database(
                     for clients in args.clients:
                         busy = wait_for_idle(args.wait_idle)
                         calib = calibrate()
-                        roots = [server.pid] + ([cluster.postmaster_pid()] if cluster else [])
-                        with CpuMeter([r for r in roots if r]) as meter:
+                        db_pid = cluster.postmaster_pid() if cluster else None
+                        with CpuMeter(server.pid, db_pid) as meter:
                             result = run_wrk(
                                 wrk,
                                 server.base + ENDPOINTS[name],
@@ -677,7 +684,7 @@ def bench_database(
                                 args.wrk_threads,
                             )
                         shares = meter.shares()
-                        if shares.get("cpu_others", 0) > 0.05:
+                        if (shares.get("cpu_others") or 0) > 0.05:
                             log(
                                 f"warning: other programs used {shares['cpu_others']:.0%} of the CPU "
                                 "during this run; figures are low"
@@ -712,8 +719,12 @@ def bench_database(
                             f"{row['rps']:8.1f} req/s  "
                             f"p50 {row['p50_ms']:.2f}  p95 {row['p95_ms']:.2f}  p99 {row['p99_ms']:.2f} ms  "
                             f"non-2xx {row['non_2xx']}  calib {calib:.1f} ms  "
-                            f"CPU server {shares.get('cpu_server', -1):.0%} "
-                            f"wrk {shares.get('cpu_wrk', -1):.0%} others {shares.get('cpu_others', -1):.0%}"
+                            "CPU "
+                            + "  ".join(
+                                f"{k[4:]} {v:.0%}"
+                                for k, v in shares.items()
+                                if v is not None and k != "cpu_idle"
+                            )
                         )
             finally:
                 with signals_deferred():
@@ -728,9 +739,19 @@ def print_table(rows: list[dict[str, Any]], show_config: bool) -> None:
     headers = ["db", "endpoint", "clients"]
     if show_config:
         headers += ["workers", "threads"]
-    headers += ["req/s", "p50 ms", "p95 ms", "p99 ms", "non-2xx", "server CPU", "others CPU", "calib ms"]
+    headers += [
+        "req/s",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "non-2xx",
+        "app CPU",
+        "db CPU",
+        "others CPU",
+        "calib ms",
+    ]
     keys = ["db", "endpoint", "clients"] + (["workers", "threads"] if show_config else [])
-    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_server", "cpu_others", "calib_ms"]
+    keys += ["rps", "p50_ms", "p95_ms", "p99_ms", "non_2xx", "cpu_server", "cpu_db", "cpu_others", "calib_ms"]
 
     def cell(key: str, value: Any) -> str:
         if key == "rps":
@@ -740,7 +761,7 @@ def print_table(rows: list[dict[str, Any]], show_config: bool) -> None:
         if key.endswith("_ms"):
             return f"{value:.2f}"
         if key.startswith("cpu_"):
-            return f"{value:.0%}" if value is not None and value >= 0 else "?"
+            return f"{value:.0%}" if value is not None and value >= 0 else "-"
         return str(value)
 
     table = [headers] + [[cell(k, r.get(k)) for k in keys] for r in rows]

@@ -1,6 +1,6 @@
 """Compile every peyvand/locale/*/LC_MESSAGES/*.po into .mo with Babel (no GNU gettext needed to install).
 
-Usage: python scripts/compile_messages.py [--check]   (--check: fail if a .po has fuzzy or untranslated entries)
+Usage: python scripts/compile_messages.py [--check]  (--check: fail on fuzzy or untranslated entries)
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ def main() -> int:
                     continue
                 strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
                 if message.fuzzy or not all(strings):
-                    problems.append(f"{po_path.relative_to(ROOT.parent.parent)}: untranslated or fuzzy: "
-                                    f"{message.id if isinstance(message.id, str) else message.id[0]!r}")
+                    problems.append(
+                        f"{po_path.relative_to(ROOT.parent.parent)}: untranslated or fuzzy: "
+                        f"{message.id if isinstance(message.id, str) else message.id[0]!r}"
+                    )
         with po_path.with_suffix(".mo").open("wb") as handle:
             write_mo(handle, catalog, use_fuzzy=False)
     for problem in problems:
