@@ -789,6 +789,7 @@ def target_verdicts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "rps": r["rps"],
                     "p99_ms": r["p99_ms"],
                     "met": ok,
+                    "cpu_others": r.get("cpu_others"),
                 }
             )
     return verdicts
@@ -898,9 +899,11 @@ def main(argv: list[str] | None = None) -> int:
         )
         for v in verdicts:
             config = f" (workers {v['workers']}, threads {v['threads']})" if show_config else ""
+            others = v.get("cpu_others") or 0
+            note = f" (other programs used {others:.0%} of the CPU: re-run)" if others > 0.05 else ""
             print(
                 f"  {v['db']:8s}{config}: {v['rps']:.0f} req/s, p99 {v['p99_ms']:.1f} ms → "
-                f"{'met' if v['met'] else 'MISSED'}"
+                f"{'met' if v['met'] else 'MISSED'}{note}"
             )
 
     git = (

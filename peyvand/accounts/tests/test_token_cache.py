@@ -18,7 +18,10 @@ def test_cached_objects_follow_every_relevant_change(world, api_client_for):
     assert client.get("/api/v1/me").json()["workspace"]["name"] == "Acme 2"
     services.role_update(actor=world.owner, role=world.rep.role, changes={"permissions": {}})
     assert client.get("/api/v1/me").json()["permissions"] == {}
-    assert client.get("/api/v1/members").status_code == 200 and client.get("/api/v1/members").json()["items"] == []
+    assert (
+        client.get("/api/v1/members").status_code == 200
+        and client.get("/api/v1/members").json()["items"] == []
+    )
     User.objects.filter(pk=world.rep.user_id).update(is_active=False)
     assert client.get("/api/v1/me").status_code == 401
 
