@@ -199,9 +199,12 @@ def list_members(request: HttpRequest, filters: Query[MemberFilters]) -> dict[st
         is_active=filters.is_active,
         role_id=filters.role_id,
         team_id=filters.team_id,
+        with_teams=False,
     )
     page = keyset_page(qs, ordering="id", limit=filters.limit, cursor=filters.cursor)
-    return {"items": [member_out(member, m) for m in page.items], "next_cursor": page.next_cursor}
+    teams = selectors.team_ids_by_member([m.pk for m in page.items])
+    items = [member_out(member, m, team_ids=teams[m.pk]) for m in page.items]
+    return {"items": items, "next_cursor": page.next_cursor}
 
 
 @router.get("/members/{member_id}", response={200: MemberOut, **ERRORS_READ})

@@ -21,11 +21,12 @@ def member_list(
     is_active: bool | None = None,
     role_id: int | None = None,
     team_id: int | None = None,
+    with_teams: bool = True,
 ) -> QuerySet[Membership]:
-    """Members `member` may see, with teams prefetched (one query for any page size)."""
-    qs = access.members_visible_to(member).prefetch_related(
-        Prefetch("teams", queryset=Team.objects.only("id"))
-    )
+    """Members `member` may see; with `with_teams`, their (live) teams prefetched in one query."""
+    qs = access.members_visible_to(member)
+    if with_teams:
+        qs = qs.prefetch_related(Prefetch("teams", queryset=Team.objects.only("id", "name")))
     if search:
         term = search.strip()
         qs = qs.filter(Q(user__email__icontains=term) | Q(user__full_name__icontains=term))
@@ -36,6 +37,20 @@ def member_list(
     if team_id is not None:
         qs = qs.filter(teams=team_id)
     return qs
+
+
+def team_ids_by_member(member_ids: list[int]) -> dict[int, list[int]]:
+    """Live team ids of each of `member_ids`, from one query on the link table (cheaper than a prefetch)."""
+    through = Membership.teams.through
+    result: dict[int, list[int]] = {pk: [] for pk in member_ids}
+    rows = (
+        through.objects.filter(membership_id__in=member_ids, team__deleted_at__isnull=True)
+        .order_by("team_id")
+        .values_list("membership_id", "team_id")
+    )
+    for member_id, team_id in rows:
+        result[member_id].append(team_id)
+    return result
 
 
 def member_with_teams(member_id: int) -> Membership:

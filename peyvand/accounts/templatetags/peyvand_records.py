@@ -16,7 +16,7 @@ register = template.Library()
 
 @cache
 def _models_by_entity() -> dict[str, type[models.Model]]:
-    return {m.ENTITY: m for m in apps.get_models() if getattr(m, "ENTITY", "")}
+    return {m.ENTITY: m for m in apps.get_models() if getattr(m, "ENTITY", "")}  # type: ignore[attr-defined]
 
 
 @register.filter
@@ -41,7 +41,7 @@ def field_label(entity: str, field_name: str) -> str:
     model = _models_by_entity().get(entity)
     if model is not None:
         try:
-            return str(model._meta.get_field(field_name).verbose_name)
+            return str(getattr(model._meta.get_field(field_name), "verbose_name", field_name))
         except FieldDoesNotExist:  # a field removed since the entry was written
             return field_name
     return field_name
