@@ -1,7 +1,8 @@
 """URL map: the web UI, the API at /api/v1/, and a health check."""
 
-from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
 
 from peyvand.accounts import views as account_views
 from peyvand.config.api import api
@@ -11,10 +12,18 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+def api_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    """Unknown API paths answer with the API's error envelope, not the HTML 404 page."""
+    return JsonResponse(
+        {"code": "not_found", "message": str(_("No such API endpoint.")), "fields": {}}, status=404
+    )
+
+
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
+    re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include("peyvand.accounts.urls")),
     path("", include("peyvand.core.urls")),
 ]
