@@ -88,4 +88,3 @@ def test_unknown_command_fails(capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["frobnicate"])
     assert exited.value.code == 2
-
