@@ -60,6 +60,7 @@ test-postgres: venv-dev messages
 test-e2e: venv-dev messages
 	bash scripts/ensure-browser.sh
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest -q tests/e2e
+	DJANGO_ALLOW_ASYNC_UNSAFE=true bash scripts/with-postgres.sh $(VENV)/bin/pytest -q tests/e2e
 
 ## Throughput/latency of the API with `peyvand serve` on SQLite and PostgreSQL.
 bench: venv-dev
