@@ -214,11 +214,9 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args: Any, member: Membership, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["actor"].queryset = (
-            Membership.objects.in_workspace(member.workspace_id)
-            .select_related("user")
-            .order_by("user__email")
-        )
+        from peyvand.accounts.access import members_visible_to
+
+        self.fields["actor"].queryset = members_visible_to(member).order_by("user__full_name", "user__email")
         self.fields["entity"].choices = (
             [("", _("All"))] + [(s.name, s.label) for s in entities()] + [("invite", _("Invitations"))]
         )
