@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -249,14 +250,21 @@ def redact(member: Membership, entity: str, data: dict[str, Any]) -> dict[str, A
     return {k: v for k, v in data.items() if k not in hidden} if hidden else data
 
 
+def _list_separator() -> str:
+    """The comma of the active language (Persian uses «،»)."""
+    return "، " if translation.get_language() == "fa" else ", "
+
+
 def check_writable(member: Membership, entity: str, changed: Iterable[str]) -> None:
     """Refuse a change that touches a read-only or hidden field (403, naming the fields)."""
     from peyvand.core.errors import PermissionDeniedError
 
     blocked = sorted(set(changed) & read_only_fields(member, entity))
     if blocked:
+        labels = dict(_registry[entity].fields) if entity in _registry else {}
+        names = [str(labels.get(name, name)) for name in blocked]
         raise PermissionDeniedError(
-            _("You may not change these fields: %(fields)s") % {"fields": ", ".join(blocked)},
+            _("You may not change these fields: %(fields)s") % {"fields": _list_separator().join(names)},
             fields={name: [str(_("This field is read-only for your role."))] for name in blocked},
         )
 

@@ -25,7 +25,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
     path("", include("peyvand.accounts.urls")),
-    path("", include("peyvand.core.urls")),
 ]
 
 handler404 = "peyvand.core.views.not_found"

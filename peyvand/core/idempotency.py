@@ -2,7 +2,7 @@
 
 Scoped by credential (a hash of the bearer token or session cookie), so keys of different callers never
 meet. The same key with a different body is refused (422); a retry while the first is still running gets
-409. Records older than a day are discarded.
+409. Records older than a day no longer count and are deleted by the housekeeping task.
 """
 
 from __future__ import annotations
@@ -50,7 +50,10 @@ class IdempotencyMiddleware:
         if len(key) > 200:
             return _error("validation_error", _("Idempotency-Key is too long (200 characters at most)."), 422)
         body_hash = hashlib.sha256(request.body).hexdigest()
-        IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEEP).delete()
+        # Only this key's expired record: the table-wide clean-up is the hourly housekeeping task's job.
+        IdempotencyRecord.objects.filter(
+            credential=credential, key=key, created_at__lt=timezone.now() - KEEP
+        ).delete()
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(

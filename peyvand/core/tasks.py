@@ -9,6 +9,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from peyvand.core import events, recycle
+from peyvand.core.idempotency import KEEP
 from peyvand.core.models import IdempotencyRecord, RateCounter
 
 HOUSEKEEPING_EVERY = datetime.timedelta(hours=1)
@@ -25,9 +26,7 @@ def housekeeping() -> dict[str, int]:
     finished task results. Safe to run at any time, any number of times."""
     now = timezone.now()
     purged = recycle.purge_expired(now=now, days=settings.PEYVAND_RECYCLE_RETENTION_DAYS)
-    idempotency, _ = IdempotencyRecord.objects.filter(
-        created_at__lt=now - datetime.timedelta(days=1)
-    ).delete()
+    idempotency, _ = IdempotencyRecord.objects.filter(created_at__lt=now - KEEP).delete()
     counters, _ = RateCounter.objects.filter(window_started_at__lt=now - datetime.timedelta(days=1)).delete()
     results = 0
     if "django_tasks_db" in settings.INSTALLED_APPS:

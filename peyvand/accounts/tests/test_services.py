@@ -91,8 +91,12 @@ def test_read_only_field_rule_is_enforced(world):
         actor=world.owner, role=role, changes={"field_rules": {"workspace": {"name": "read_only"}}}
     )
     admin = Membership.objects.select_related("role", "workspace", "user").get(pk=world.admin.pk)
-    with pytest.raises(PermissionDeniedError):
-        services.workspace_update(actor=admin, workspace=world.workspace, changes={"name": "X"})
+    with pytest.raises(PermissionDeniedError) as refused:
+        services.workspace_update(
+            actor=admin, workspace=world.workspace, changes={"name": "X", "default_currency": "EUR"}
+        )
+    assert refused.value.message == "You may not change these fields: Name"  # the label, not the field key
+    assert list(refused.value.fields) == ["name"]
     services.workspace_update(actor=admin, workspace=world.workspace, changes={"time_zone": "Asia/Tehran"})
 
 

@@ -190,3 +190,19 @@ def test_housekeeping_purges_what_is_old(world):
     assert RateCounter.objects.filter(key="fresh").exists()
     assert housekeeping() == {"purged": 0, "idempotency": 0, "counters": 0, "task_results": 0}
     schedule_housekeeping()  # the immediate test backend cannot defer: a no-op, not a recursion
+
+
+def test_expired_idempotency_key_is_not_replayed(world, api_client_for):
+    from peyvand.core.models import IdempotencyRecord
+
+    client = api_client_for(world.owner)
+    first = client.post(
+        "/api/v1/teams", {"name": "Once"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == 201
+    IdempotencyRecord.objects.filter(key="k-1").update(created_at=timezone.now() - datetime.timedelta(days=2))
+    again = client.post(
+        "/api/v1/teams", {"name": "Twice"}, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert again.status_code == 201 and again.json()["name"] == "Twice"
+    assert IdempotencyRecord.objects.filter(key="k-1").count() == 1
