@@ -50,7 +50,7 @@ class WorkspaceForm(forms.ModelForm):
 
     class Meta:
         model = Workspace
-        fields = ["name", "default_currency", "language", "calendar", "time_zone", "week_start"]
+        fields = ["name", "default_currency", "language", "calendar", "time_zone", "week_start", "country"]
 
     def __init__(
         self, *args: Any, read_only: set[str] | None = None, hidden: set[str] | None = None, **kwargs: Any
@@ -66,6 +66,9 @@ class WorkspaceForm(forms.ModelForm):
         for name in read_only or set():
             if name in self.fields:
                 self.fields[name].disabled = True
+
+    def clean_country(self) -> str:
+        return str(self.cleaned_data["country"]).upper()
 
     def clean_default_currency(self) -> str:
         return str(self.cleaned_data["default_currency"]).upper()
@@ -144,9 +147,12 @@ class RoleForm(forms.Form):
     description = forms.CharField(label=_("Description"), max_length=300, required=False)
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args: Any, role: Role | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, role: Role | None = None, workspace_id: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.role = role
+        workspace_id = role.workspace_id if role is not None else workspace_id
         permissions = role.permissions if role else {}
         rules = role.field_rules if role else {}
         self.matrix: list[dict[str, Any]] = []
@@ -163,7 +169,7 @@ class RoleForm(forms.Form):
                     initial=permissions.get(spec.name, {}).get(action.value, "none"),
                 )
                 row["cells"].append(name)
-            for field_name, field_label in spec.fields:
+            for field_name, field_label in spec.fields_for(workspace_id):
                 name = f"field__{spec.name}__{field_name}"
                 self.fields[name] = forms.ChoiceField(
                     label=f"{spec.label} · {field_label}",

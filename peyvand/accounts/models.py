@@ -42,6 +42,13 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
 
 
+def validate_country(value: str) -> None:
+    import phonenumbers
+
+    if value and value not in phonenumbers.SUPPORTED_REGIONS:
+        raise ValidationError(_("“%(value)s” is not a two-letter country code."), params={"value": value})
+
+
 def validate_currency(value: str) -> None:
     from babel.numbers import list_currencies
 
@@ -109,6 +116,13 @@ class Workspace(Versioned):
     )
     week_start = models.PositiveSmallIntegerField(
         _("week starts on"), choices=WeekStart.choices, default=WeekStart.MONDAY
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text=_("Phone numbers typed without a country code are read as numbers of this country."),
     )
 
     ENTITY: ClassVar[str] = "workspace"

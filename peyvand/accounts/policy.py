@@ -7,7 +7,7 @@ roles editor, the checks and the field redaction all read the same list.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +48,15 @@ class EntitySpec:
     fields: tuple[tuple[str, str | Promise], ...] = ()
     kind: str = "business"  # "business" (customer data) or "settings" (workspace administration)
     defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # role key → action → scope
+    # Fields a workspace defines itself (custom fields): workspace id → (name, label) pairs.
+    extra_fields: Callable[[int], Iterable[tuple[str, Any]]] | None = None
+
+    def fields_for(self, workspace_id: int | None) -> list[tuple[str, Any]]:
+        """The fixed fields plus, for a workspace, its own custom fields (named `custom.<key>`)."""
+        result = list(self.fields)
+        if self.extra_fields is not None and workspace_id is not None:
+            result.extend(self.extra_fields(workspace_id))
+        return result
 
 
 _registry: dict[str, EntitySpec] = {}
@@ -161,7 +170,7 @@ def clean_permissions(data: Any) -> dict[str, dict[str, str]]:
     return cleaned
 
 
-def clean_field_rules(data: Any) -> dict[str, dict[str, str]]:
+def clean_field_rules(data: Any, workspace_id: int | None = None) -> dict[str, dict[str, str]]:
     from peyvand.core.errors import ValidationFailedError
 
     if not isinstance(data, dict):
@@ -173,7 +182,7 @@ def clean_field_rules(data: Any) -> dict[str, dict[str, str]]:
         if spec is None or not isinstance(rules, dict):
             errors.append(str(_("Unknown entity: %(name)s") % {"name": name}))
             continue
-        known = {f for f, _label in spec.fields}
+        known = {f for f, _label in spec.fields_for(workspace_id)}
         for field_name, rule in rules.items():
             if field_name not in known:
                 errors.append(
@@ -261,7 +270,7 @@ def check_writable(member: Membership, entity: str, changed: Iterable[str]) -> N
 
     blocked = sorted(set(changed) & read_only_fields(member, entity))
     if blocked:
-        labels = dict(_registry[entity].fields) if entity in _registry else {}
+        labels = dict(_registry[entity].fields_for(member.workspace_id)) if entity in _registry else {}
         names = [str(labels.get(name, name)) for name in blocked]
         raise PermissionDeniedError(
             _("You may not change these fields: %(fields)s") % {"fields": _list_separator().join(names)},
@@ -285,6 +294,7 @@ register_entity(
             ("calendar", _("Calendar")),
             ("time_zone", _("Time zone")),
             ("week_start", _("Week starts on")),
+            ("country", _("Country")),
         ),
         defaults={k: _everyone_views for k in ("sales_manager", "sales_rep", "support_agent", "read_only")},
     )
@@ -349,5 +359,30 @@ register_entity(
         scopes=("none", "own", "team", "all"),
         kind="settings",
         defaults={"sales_manager": {"view": "team"}},
+    )
+)
+register_entity(
+    EntitySpec(
+        name="tag",
+        label=_("Tags"),
+        actions=("view", "create", "change", "delete"),
+        scopes=("none", "all"),
+        kind="settings",
+        defaults={
+            "sales_manager": {"view": "all", "create": "all", "change": "all", "delete": "all"},
+            "sales_rep": {"view": "all", "create": "all"},
+            "support_agent": {"view": "all", "create": "all"},
+            "read_only": _everyone_views,
+        },
+    )
+)
+register_entity(
+    EntitySpec(
+        name="custom_field",
+        label=_("Custom fields and lists"),
+        actions=("view", "create", "change", "delete"),
+        scopes=("none", "all"),
+        kind="settings",
+        defaults={k: _everyone_views for k in ("sales_manager", "sales_rep", "support_agent", "read_only")},
     )
 )

@@ -30,6 +30,7 @@ class WorkspaceOut(Schema):
     calendar: str | None
     time_zone: str | None
     week_start: int | None
+    country: str | None
     version: int
     created_at: datetime.datetime
     updated_at: datetime.datetime
@@ -49,6 +50,7 @@ class WorkspaceCreateIn(InSchema):
     calendar: str = "gregorian"
     time_zone: str = "UTC"
     week_start: int = 0
+    country: str = Field("", max_length=2)
 
 
 class WorkspacePatchIn(InSchema):
@@ -58,6 +60,7 @@ class WorkspacePatchIn(InSchema):
     calendar: str | None = None
     time_zone: str | None = Field(None, max_length=64)
     week_start: int | None = None
+    country: str | None = Field(None, max_length=2)
     expected_version: int | None = None
 
 

@@ -49,7 +49,11 @@ def hash_secret(raw: str) -> str:
 def workspace_create(*, user: User, name: str, **settings_values: Any) -> tuple[Workspace, Membership]:
     """Create a workspace with the six built-in roles and make `user` its owner.
     Emits workspace.created; the creation is audited as the new owner."""
+    if isinstance(settings_values.get("country"), str):
+        settings_values["country"] = settings_values["country"].upper()
     workspace = Workspace(name=name, **settings_values)
+    if not workspace.country:  # so national phone numbers work from the start
+        workspace.country = _COUNTRY_OF_LANGUAGE.get(workspace.language, "")
     full_clean(workspace)
     workspace.save()
     roles = roles_create_builtin(workspace)
@@ -60,7 +64,8 @@ def workspace_create(*, user: User, name: str, **settings_values: Any) -> tuple[
     return workspace, member
 
 
-WORKSPACE_FIELDS = ("name", "default_currency", "language", "calendar", "time_zone", "week_start")
+_COUNTRY_OF_LANGUAGE = {"fa": "IR", "th": "TH"}
+WORKSPACE_FIELDS = ("name", "default_currency", "language", "calendar", "time_zone", "week_start", "country")
 
 
 @transaction.atomic
@@ -76,6 +81,8 @@ def workspace_update(
     emits workspace.updated (and workspace.renamed when the name changes)."""
     workspace = Workspace.objects.select_for_update().get(pk=workspace.pk)
     old_name = workspace.name
+    if isinstance(changes.get("country"), str):
+        changes = {**changes, "country": changes["country"].upper()}
     changed = record_update(
         actor=actor,
         record=workspace,
@@ -139,7 +146,7 @@ def role_create(
         name=name.strip(),
         description=description,
         permissions=policy.clean_permissions(permissions or {}),
-        field_rules=policy.clean_field_rules(field_rules or {}),
+        field_rules=policy.clean_field_rules(field_rules or {}, actor.workspace_id),
     )
     return record_create(actor=actor, record=role)
 
@@ -165,7 +172,7 @@ def role_update(
                 fields={"permissions": [_("You cannot remove your own right to edit roles.")]}
             )
     if "field_rules" in cleaned:
-        cleaned["field_rules"] = policy.clean_field_rules(cleaned["field_rules"])
+        cleaned["field_rules"] = policy.clean_field_rules(cleaned["field_rules"], role.workspace_id)
     if isinstance(cleaned.get("name"), str):
         cleaned["name"] = cleaned["name"].strip()
     record_update(

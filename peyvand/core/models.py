@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from django.core.validators import RegexValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -207,3 +208,93 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Tag(WorkspaceScoped, Versioned):
+    """A coloured label of a workspace, put on contacts, companies and later leads and deals."""
+
+    name = models.CharField(_("name"), max_length=60)
+    name_normalized = models.CharField(max_length=60, editable=False)
+    color = models.CharField(_("colour"), max_length=7, default="#6c757d")
+
+    ENTITY: ClassVar[str] = "tag"
+    AUDIT_EXCLUDE: ClassVar[frozenset[str]] = frozenset(
+        {"version", "created_at", "updated_at", "name_normalized"}
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name_normalized"],
+                name="tag_name_unique",
+                violation_error_message=_("A tag with this name exists already."),
+            ),
+            models.CheckConstraint(condition=models.Q(color__regex=r"^#[0-9a-f]{6}$"), name="tag_color_hex"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CustomFieldType(models.TextChoices):
+    TEXT = "text", _("Text")
+    LONG_TEXT = "long_text", _("Long text")
+    NUMBER = "number", _("Number")
+    MONEY = "money", _("Money")
+    DATE = "date", _("Date")
+    DATETIME = "datetime", _("Date and time")
+    BOOLEAN = "boolean", _("Yes/no")
+    CHOICE = "choice", _("Single choice")
+    MULTI_CHOICE = "multi_choice", _("Multiple choice")
+    URL = "url", _("URL")
+    EMAIL = "email", _("E-mail")
+    PHONE = "phone", _("Phone")
+    MEMBER = "member", _("Member")
+
+
+class CustomField(WorkspaceScoped, Versioned, SoftDeletable):
+    """A field a workspace adds to one entity (contact, company, …); values live in the record's `custom`."""
+
+    entity = models.CharField(_("record type"), max_length=20)
+    key = models.CharField(
+        _("key"),
+        max_length=40,
+        validators=[
+            RegexValidator(
+                r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$",
+                _("Use lower-case letters, digits and single underscores, starting with a letter."),
+            )
+        ],
+    )
+    label = models.CharField(_("label"), max_length=80)
+    field_type = models.CharField(_("type"), max_length=16, choices=CustomFieldType.choices)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(_("options"), default=list, blank=True)
+    help_text = models.CharField(_("help text"), max_length=200, blank=True)
+    searchable = models.BooleanField(_("included in search"), default=False)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    ENTITY: ClassVar[str] = "custom_field"
+
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc]
+    all_objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "entity", "key"],
+                name="custom_field_key_unique",
+                violation_error_message=_(
+                    "A field with this key exists already (perhaps in the recycle bin)."
+                ),
+            )
+        ]
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def path(self) -> str:
+        """The field's name in field rules, filters, imports and exports: `custom.<key>`."""
+        return f"custom.{self.key}"

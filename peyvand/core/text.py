@@ -349,3 +349,47 @@ def sort_key(text: str, language: str = "en") -> SortKey:
         variant = ch.isupper() or ch in _VARIANT_LETTERS or (ch.isdigit() and not ch.isascii())
         tertiary.append(1 if variant else 0)
     return primary, tuple(secondary), tuple(tertiary), text
+
+
+# ------------------------------------------------------------------------------ stored sort keys
+
+_KEY_ALPHABET: Final = "0123456789abcdefghijklmnopqrstuv"  # 32 symbols, ascending in every collation
+_KEY_LETTERS: Final = 40  # letters of the name that decide the stored order; ties fall back to the id
+
+
+def _base32(value: int, width: int) -> str:
+    value = min(value, (1 << (5 * width)) - 1)
+    out = []
+    for _position in range(width):
+        out.append(_KEY_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(out))
+
+
+def _primary_symbols(weight: int, preferred_groups: range) -> str:
+    # One symbol for the group, then a fixed width per group: the language's own scripts need 4 symbols
+    # (20 bits); spaces, punctuation, digits and other scripts carry a code point shifted by 12 bits.
+    group, within = divmod(weight, _GROUP)
+    return _KEY_ALPHABET[group] + _base32(within, 4 if group in preferred_groups else 7)
+
+
+def sort_key_text(text: str, language: str = "en") -> str:
+    """:func:`sort_key` as a short ASCII string for a database column (order by it, then by id).
+
+    Three levels of the first 40 letters, separated by ``!``: primary weights (a group symbol and a fixed
+    width number), secondary accent marks (three symbols per letter, ``000`` for none) and tertiary case or
+    spelling-variant flags. Only ``0-9 a-v !`` occur, so byte order equals key order in every collation,
+    and a name that is a prefix of another sorts first (``Ali`` < ``Alice``).
+    """
+    order = _SCRIPT_ORDERS.get(_language_base(language), _DEFAULT_SCRIPT_ORDER)
+    preferred = range(3, 3 + len(order))
+    primary, secondary, tertiary, _text = sort_key(text, language)
+    head = "".join(_primary_symbols(weight, preferred) for weight in primary[:_KEY_LETTERS])
+    marks = "".join(
+        _base32(marks[0] - 0x2FF, 3) if marks else "000" for marks in secondary[: _KEY_LETTERS + 1]
+    )
+    flags = "".join("1" if flag else "0" for flag in tertiary[:_KEY_LETTERS])
+    return f"{head}!{marks}!{flags}"
+
+
+SORT_KEY_MAX_LENGTH: Final = _KEY_LETTERS * 8 + 1 + (_KEY_LETTERS + 1) * 3 + 1 + _KEY_LETTERS

@@ -1,0 +1,327 @@
+"""Reads of contacts and companies shaped for lists, detail pages, search and the timeline.
+
+Every read starts from `contacts_visible_to` / `companies_visible_to`. Filters come from a query string
+(the web list and the API share one parser), so a saved view is just its query string.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from peyvand.accounts.models import Membership
+from peyvand.contacts.access import companies_visible_to, contacts_visible_to
+from peyvand.contacts.choices import Consent
+from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Note
+from peyvand.core import calendars, customfields
+from peyvand.core.errors import ValidationFailedError
+from peyvand.core.models import AuditEntry, Tag
+from peyvand.core.text import normalize_compact, to_ascii_digits
+
+_PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{4,}$")
+
+CONTACT_ORDERINGS = {
+    "name": "sort_key",
+    "-name": "-sort_key",
+    "created_at": "created_at",
+    "-created_at": "-created_at",
+    "updated_at": "updated_at",
+    "-updated_at": "-updated_at",
+}
+COMPANY_ORDERINGS = CONTACT_ORDERINGS
+
+
+def search_condition(query: str) -> Q | None:
+    """Condition matching `query` anywhere in the search text, as a Persian, Thai or English reader
+    expects (see core.text.normalize). A phone-like query matches by its digits. None for an empty query."""
+    text = to_ascii_digits(query or "").strip()
+    if not text:
+        return None
+    if _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 4:
+        needle = re.sub(r"\D", "", text)
+    else:
+        needle = normalize_compact(text)
+    if not needle:
+        return None
+    return Q(search_text__contains=needle)
+
+
+@dataclass
+class ListFilters:
+    """Parsed list filters (from a query string); `as_query()` gives them back for links and saved views."""
+
+    search: str = ""
+    tags: list[int] = field(default_factory=list)
+    tags_mode: str = "any"  # any / all
+    without_tags: list[int] = field(default_factory=list)
+    owners: list[int] = field(default_factory=list)
+    unowned: bool = False
+    lifecycle: list[int] = field(default_factory=list)
+    company: int | None = None
+    source: str = ""
+    email_consent: str | None = None
+    sms_consent: str | None = None
+    created_from: datetime.date | None = None
+    created_to: datetime.date | None = None
+    updated_from: datetime.date | None = None
+    updated_to: datetime.date | None = None
+    birthday_this_month: bool = False
+    custom: list[tuple[str, str, str]] = field(default_factory=list)
+    ordering: str = "name"
+
+
+def _ints(values: Iterable[str], name: str, errors: dict[str, list[str]]) -> list[int]:
+    result = []
+    for value in values:
+        for part in str(value).split(","):
+            if not part.strip():
+                continue
+            try:
+                result.append(int(to_ascii_digits(part.strip())))
+            except ValueError:
+                errors.setdefault(name, []).append(_("“%(value)s” is not a number.") % {"value": part})
+    return result
+
+
+def _day(value: str, name: str, errors: dict[str, list[str]]) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        day = parse_date(to_ascii_digits(value.strip()))
+    except ValueError:
+        day = None
+    if day is None:
+        try:
+            day = calendars.parse_date(value)
+        except ValueError:
+            day = None
+    if day is None:
+        errors.setdefault(name, []).append(_("Enter a date."))
+    return day
+
+
+def parse_filters(
+    params: Mapping[str, Any], *, orderings: Mapping[str, str] = CONTACT_ORDERINGS
+) -> ListFilters:
+    """Read filters from a QueryDict-like mapping (`getlist` used when present). Unknown values are a
+    ValidationFailedError naming the parameter; unknown parameters are ignored (pagination, columns…)."""
+
+    def many(name: str) -> list[str]:
+        getter = getattr(params, "getlist", None)
+        values = getter(name) if getter else params.get(name, [])
+        return [values] if isinstance(values, str) else [str(v) for v in values or []]
+
+    def one(name: str) -> str:
+        values = many(name)
+        return values[-1].strip() if values else ""
+
+    errors: dict[str, list[str]] = {}
+    filters = ListFilters(search=one("search")[:200], source=one("source")[:100])
+    filters.tags = _ints(many("tag"), "tag", errors)
+    filters.without_tags = _ints(many("not_tag"), "not_tag", errors)
+    filters.tags_mode = one("tags_mode") or "any"
+    if filters.tags_mode not in ("any", "all"):
+        errors["tags_mode"] = [_("Use any or all.")]
+    owners = many("owner")
+    filters.unowned = "none" in owners
+    filters.owners = _ints([o for o in owners if o not in ("none", "me")], "owner", errors)
+    filters.owners += [-1] * ("me" in owners)  # resolved to the viewer in apply
+    filters.lifecycle = _ints(many("lifecycle"), "lifecycle", errors)
+    company = _ints(many("company"), "company", errors)
+    filters.company = company[-1] if company else None
+    for kind in ("email_consent", "sms_consent"):
+        value = one(kind)
+        if value:
+            if value == "unknown":
+                value = ""
+            if value not in Consent.values:
+                errors[kind] = [_("Use granted, withdrawn or unknown.")]
+            setattr(filters, kind, value)
+    filters.created_from = _day(one("created_from"), "created_from", errors)
+    filters.created_to = _day(one("created_to"), "created_to", errors)
+    filters.updated_from = _day(one("updated_from"), "updated_from", errors)
+    filters.updated_to = _day(one("updated_to"), "updated_to", errors)
+    filters.birthday_this_month = one("birthday") == "this_month"
+    keys = params.keys() if hasattr(params, "keys") else []
+    for key in sorted(keys):
+        if key.startswith("custom."):
+            name, _sep, op = key[len("custom.") :].partition("__")
+            for value in many(key):
+                filters.custom.append((name, op or "eq", value))
+    ordering = one("ordering") or "name"
+    if ordering not in orderings:
+        errors["ordering"] = [_("Order by one of: %(names)s.") % {"names": ", ".join(orderings)}]
+    filters.ordering = ordering
+    if errors:
+        raise ValidationFailedError(fields=errors)
+    return filters
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _tag_conditions(filters: ListFilters, through: Any, field_name: str) -> list[Q]:
+    link = through.objects.filter(**{field_name: OuterRef("pk")})
+    conditions = []
+    if filters.tags:
+        if filters.tags_mode == "all":
+            conditions.extend(Q(Exists(link.filter(tag_id=tag_id))) for tag_id in filters.tags)
+        else:
+            conditions.append(Q(Exists(link.filter(tag_id__in=filters.tags))))
+    if filters.without_tags:
+        conditions.append(~Q(Exists(link.filter(tag_id__in=filters.without_tags))))
+    return conditions
+
+
+def _common(qs: QuerySet, member: Membership, filters: ListFilters, entity: str) -> QuerySet:
+    condition = search_condition(filters.search)
+    if condition is not None:
+        qs = qs.filter(condition)
+    owners = [member.pk if o == -1 else o for o in filters.owners]
+    if owners and filters.unowned:
+        qs = qs.filter(Q(owner_id__in=owners) | Q(owner__isnull=True))
+    elif owners:
+        qs = qs.filter(owner_id__in=owners)
+    elif filters.unowned:
+        qs = qs.filter(owner__isnull=True)
+    if filters.created_from:
+        qs = qs.filter(created_at__gte=_day_start(filters.created_from))
+    if filters.created_to:
+        qs = qs.filter(created_at__lt=_day_start(filters.created_to + datetime.timedelta(days=1)))
+    if filters.updated_from:
+        qs = qs.filter(updated_at__gte=_day_start(filters.updated_from))
+    if filters.updated_to:
+        qs = qs.filter(updated_at__lt=_day_start(filters.updated_to + datetime.timedelta(days=1)))
+    if filters.custom:
+        defs = {d.key: d for d in customfields.definitions(member.workspace_id, entity)}
+        hidden = _hidden_custom(member, entity)
+        errors: dict[str, list[str]] = {}
+        for key, op, value in filters.custom:
+            definition = defs.get(key)
+            if definition is None or definition.path in hidden:
+                errors[f"custom.{key}"] = [_("Unknown custom field.")]
+                continue
+            try:
+                aliases, custom_condition = customfields.custom_filter(
+                    definition, op, value, region=member.workspace.country
+                )
+            except ValidationError as error:
+                errors[f"custom.{key}"] = list(error.messages)
+                continue
+            qs = qs.alias(**aliases).filter(custom_condition)
+        if errors:
+            raise ValidationFailedError(fields=errors)
+    return qs
+
+
+def _hidden_custom(member: Membership, entity: str) -> set[str]:
+    from peyvand.accounts.policy import hidden_fields
+
+    return hidden_fields(member, entity)
+
+
+def birthday_month_condition(today: datetime.date, calendar: str) -> Q:
+    """Birthdays (month-day) falling in this month of `calendar` (a Jalali month spans two Gregorian ones)."""
+    year, month = calendars.month_of(today, calendar)
+    first, last = calendars.month_bounds(year, month, calendar)
+    start, end = first.month * 100 + first.day, last.month * 100 + last.day
+    if start <= end:
+        return Q(birthday_md__gte=start, birthday_md__lte=end)
+    return Q(birthday_md__gte=start) | Q(birthday_md__lte=end)
+
+
+def contact_list(member: Membership, filters: ListFilters) -> QuerySet[Contact]:
+    """The contacts `member` sees that match `filters` (not yet ordered or paged)."""
+    qs = contacts_visible_to(member)
+    qs = _common(qs, member, filters, "contact")
+    for condition in _tag_conditions(filters, ContactTag, "contact"):
+        qs = qs.filter(condition)
+    if filters.lifecycle:
+        qs = qs.filter(lifecycle_stage_id__in=filters.lifecycle)
+    if filters.company is not None:
+        qs = qs.filter(company_id=filters.company)
+    if filters.source:
+        qs = qs.filter(source__iexact=filters.source)
+    if filters.email_consent is not None:
+        qs = qs.filter(email_consent=filters.email_consent)
+    if filters.sms_consent is not None:
+        qs = qs.filter(sms_consent=filters.sms_consent)
+    if filters.birthday_this_month:
+        today = timezone.localdate()
+        qs = qs.filter(birthday_month_condition(today, calendars.current_format().calendar))
+    return qs
+
+
+def company_list(member: Membership, filters: ListFilters) -> QuerySet[Company]:
+    qs = companies_visible_to(member)
+    qs = _common(qs, member, filters, "company")
+    for condition in _tag_conditions(filters, CompanyTag, "company"):
+        qs = qs.filter(condition)
+    return qs
+
+
+def tags_by_record(through: Any, field_name: str, ids: list[int]) -> dict[int, list[Tag]]:
+    """The tags of each record on a page, in one query."""
+    result: dict[int, list[Tag]] = defaultdict(list)
+    links = (
+        through.objects.filter(**{f"{field_name}_id__in": ids}).select_related("tag").order_by("tag__name")
+    )
+    for link in links:
+        result[getattr(link, f"{field_name}_id")].append(link.tag)
+    return result
+
+
+def contact_tags(ids: list[int]) -> dict[int, list[Tag]]:
+    return tags_by_record(ContactTag, "contact", ids)
+
+
+def company_tags(ids: list[int]) -> dict[int, list[Tag]]:
+    return tags_by_record(CompanyTag, "company", ids)
+
+
+def quick_search(member: Membership, query: str, limit: int = 8) -> dict[str, list[Any]]:
+    """The top bar's search as you type: a few contacts and companies, in name order."""
+    condition = search_condition(query)
+    if condition is None:
+        return {"contacts": [], "companies": []}
+    contacts = list(
+        contacts_visible_to(member)
+        .filter(condition)
+        .select_related("company")
+        .order_by("sort_key", "id")[:limit]
+    )
+    companies = list(companies_visible_to(member).filter(condition).order_by("sort_key", "id")[:limit])
+    return {"contacts": contacts, "companies": companies}
+
+
+@dataclass
+class TimelineItem:
+    kind: str  # "note" or "audit"
+    at: datetime.datetime
+    record: Any
+
+
+def timeline(member: Membership, *, entity: str, record_id: int, limit: int = 50) -> list[TimelineItem]:
+    """What happened to one contact or company, newest first: notes and audited changes (activities and
+    messages join later). The caller has already checked the member may see the record."""
+    notes = Note.objects.filter(
+        workspace_id=member.workspace_id, **{f"{entity}_id": record_id}
+    ).select_related("author__user")
+    entries = AuditEntry.objects.filter(
+        workspace_id=member.workspace_id, entity=entity, record_id=str(record_id)
+    ).order_by("-id")[:limit]
+    items = [TimelineItem("note", n.created_at, n) for n in notes.order_by("-created_at")[:limit]]
+    items.extend(TimelineItem("audit", e.created_at, e) for e in entries)
+    items.sort(key=lambda item: item.at, reverse=True)
+    return items[:limit]
