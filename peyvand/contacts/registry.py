@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from peyvand.accounts import policy
 from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Note
 from peyvand.core import recycle, tags
+from peyvand.core.models import CustomField
 
 CONTACT_FIELDS = (
     ("first_name", _("First name")),
@@ -95,6 +96,7 @@ policy.register_entity(
 recycle.register_bin_entity(recycle.BinEntity("contact", _("Contacts"), Contact))
 recycle.register_bin_entity(recycle.BinEntity("company", _("Companies"), Company))
 recycle.register_bin_entity(recycle.BinEntity("note", _("Notes"), Note))
+recycle.register_bin_entity(recycle.BinEntity("custom_field", _("Custom fields"), CustomField))
 tags.register_tagged(tags.Tagged("contact", ContactTag, "contact"))
 tags.register_tagged(tags.Tagged("company", CompanyTag, "company"))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
@@ -278,3 +279,133 @@ def custom_filter(
     if op != "eq":
         raise ValidationError(_("This filter does not apply to this field."))
     return {}, Q(**{path: value})
+
+
+# ----------------------------------------------------------------------------- definitions (use cases)
+
+ENTITIES_WITH_CUSTOM_FIELDS = ("contact", "company")
+MAX_FIELDS_PER_ENTITY = 100
+MAX_OPTIONS = 200
+
+
+def _clean_options(raw: Any, kind: str) -> list[dict[str, str]]:
+    """Options of a choice field: [{value, label}], from such a list or from plain labels."""
+    if kind not in (CustomFieldType.CHOICE, CustomFieldType.MULTI_CHOICE):
+        return []
+    from django.utils.text import slugify
+
+    from peyvand.core.text import normalize
+
+    if not isinstance(raw, list) or not raw:
+        raise ValidationFailedError(fields={"choices": [_("List the options.")]})
+    if len(raw) > MAX_OPTIONS:
+        raise ValidationFailedError(fields={"choices": [_("At most %(n)s options.") % {"n": MAX_OPTIONS}]})
+    options: list[dict[str, str]] = []
+    for position, item in enumerate(raw, start=1):
+        label = str(item.get("label", "") if isinstance(item, dict) else item).strip()
+        value = str(item.get("value", "") if isinstance(item, dict) else "").strip()
+        if not label:
+            raise ValidationFailedError(fields={"choices": [_("Every option needs a label.")]})
+        value = value or slugify(normalize(label)) or f"option-{position}"
+        if len(label) > 100 or len(value) > 60 or '"' in value:
+            raise ValidationFailedError(
+                fields={"choices": [_("“%(label)s” is too long.") % {"label": label}]}
+            )
+        if any(o["value"] == value or normalize(o["label"]) == normalize(label) for o in options):
+            raise ValidationFailedError(
+                fields={"choices": [_("“%(label)s” is listed twice.") % {"label": label}]}
+            )
+        options.append({"value": value, "label": label})
+    return options
+
+
+def custom_field_create(*, actor: Any, data: dict[str, Any]) -> CustomField:
+    """Define a new field for contacts or companies. The key (used in the API, filters, imports) is fixed
+    once created; choice fields need options. Audited; emits custom_field.created."""
+    from peyvand.core.writes import record_create
+
+    with transaction.atomic():
+        entity = str(data.get("entity", ""))
+        if entity not in ENTITIES_WITH_CUSTOM_FIELDS:
+            raise ValidationFailedError(
+                fields={"entity": [_("Custom fields exist for contacts and companies.")]}
+            )
+        existing = CustomField.all_objects.filter(workspace_id=actor.workspace_id, entity=entity)
+        if existing.count() >= MAX_FIELDS_PER_ENTITY:
+            raise ValidationFailedError(
+                fields={"entity": [_("At most %(n)s fields.") % {"n": MAX_FIELDS_PER_ENTITY}]}
+            )
+        kind = str(data.get("field_type", ""))
+        label = " ".join(str(data.get("label", "")).split())
+        key = str(data.get("key") or "").strip() or _key_from_label(label, existing)
+        last = existing.order_by("-position").first()
+        field = CustomField(
+            workspace_id=actor.workspace_id,
+            entity=entity,
+            key=key,
+            label=label,
+            field_type=kind,
+            required=bool(data.get("required", False)),
+            choices=_clean_options(data.get("choices"), kind),
+            help_text=str(data.get("help_text", "")).strip(),
+            searchable=bool(data.get("searchable", False)),
+            position=int(data["position"])
+            if data.get("position") is not None
+            else (last.position + 1 if last else 0),
+        )
+        return record_create(actor=actor, record=field)
+
+
+def _key_from_label(label: str, existing: Any) -> str:
+    import re
+
+    from django.utils.text import slugify
+
+    from peyvand.core.text import normalize
+
+    base = re.sub(r"_+", "_", slugify(normalize(label)).replace("-", "_")).strip("_")
+    if not base or not base[0].isalpha():
+        base = f"field_{base}".strip("_")
+    base = base[:36]
+    key, n = base, 1
+    while existing.filter(key=key).exists():
+        n += 1
+        key = f"{base}_{n}"
+    return key
+
+
+def custom_field_update(
+    *,
+    actor: Any,
+    field: CustomField,
+    changes: dict[str, Any],
+    expected_version: int | None = None,
+    precondition: bool = False,
+) -> CustomField:
+    """Change a field's label, help, required flag, options, searchability or position. The key, the
+    record type and the type stay (values would no longer fit). Removing an option keeps stored values
+    (they show as typed). Audited; emits custom_field.updated."""
+    from peyvand.core.writes import record_update
+
+    with transaction.atomic():
+        cleaned = dict(changes)
+        fixed = {"key", "entity", "field_type"} & set(cleaned)
+        if fixed:
+            raise ValidationFailedError(
+                fields={name: [_("This cannot change once the field exists.")] for name in sorted(fixed)}
+            )
+        if "label" in cleaned:
+            cleaned["label"] = " ".join(str(cleaned["label"] or "").split())
+        if "choices" in cleaned:
+            cleaned["choices"] = _clean_options(cleaned["choices"], field.field_type)
+        if "help_text" in cleaned:
+            cleaned["help_text"] = str(cleaned["help_text"] or "").strip()
+        record_update(
+            actor=actor,
+            record=field,
+            changes=cleaned,
+            allowed=("label", "required", "choices", "help_text", "searchable", "position"),
+            expected_version=expected_version,
+            precondition=precondition,
+        )
+        return field

@@ -9,8 +9,12 @@ from peyvand.contacts import services
 from peyvand.contacts.models import Company, Contact
 
 
-def make_contact(actor: Membership, first_name: str = "Sara", last_name: str = "Ahmadi", **data: Any) -> Contact:
-    return services.contact_create(actor=actor, data={"first_name": first_name, "last_name": last_name, **data})
+def make_contact(
+    actor: Membership, first_name: str = "Sara", last_name: str = "Ahmadi", **data: Any
+) -> Contact:
+    return services.contact_create(
+        actor=actor, data={"first_name": first_name, "last_name": last_name, **data}
+    )
 
 
 def make_company(actor: Membership, name: str = "Acme Trading", **data: Any) -> Company:
