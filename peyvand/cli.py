@@ -165,6 +165,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
     roles_sync_all()
     _collectstatic_if_needed()
     credentials = demo_load()
+    from peyvand.contacts.demo import demo_contacts_for
+
+    made = demo_contacts_for(credentials["email"])
+    if made:
+        print(f"Demo customers: {made} contacts added")
     # Ctrl-C must work even if we were started with SIGINT ignored (e.g. from a script): a Python handler
     # here also means the children start with the default action instead of inheriting "ignore".
     signal.signal(signal.SIGINT, signal.default_int_handler)
