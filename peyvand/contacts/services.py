@@ -224,9 +224,16 @@ def _search_text(parts: Iterable[str]) -> str:
 
 
 def contact_derive(
-    contact: Contact, *, emails: list[str], phones: list[str], company_name: str, language: str
+    contact: Contact,
+    *,
+    emails: list[str],
+    phones: list[str],
+    company_name: str,
+    language: str,
+    defs: list[Any] | None = None,
 ) -> None:
-    """Recompute the derived columns of `contact` (no save)."""
+    """Recompute the derived columns of `contact` (no save, no query when `defs` — the workspace's contact
+    custom fields — are given)."""
     contact.display_name = display_name_of(contact.first_name, contact.last_name, contact.preferred_language)
     label = contact.display_name or (emails[0] if emails else "") or (phones[0] if phones else "")
     contact.name_normalized = normalize(contact.display_name)[:201]
@@ -234,7 +241,8 @@ def contact_derive(
     contact.birthday_md = contact.birthday.month * 100 + contact.birthday.day if contact.birthday else None
     contact.email = emails[0] if emails else ""
     contact.phone = phones[0] if phones else ""
-    defs = customfields.definitions(contact.workspace_id, "contact")
+    if defs is None:
+        defs = customfields.definitions(contact.workspace_id, "contact")
     parts = [contact.display_name, contact.first_name, contact.last_name, *emails, company_name]
     for number in phones:
         parts.extend(phone_search_forms(number))
@@ -242,10 +250,11 @@ def contact_derive(
     contact.search_text = _search_text(parts)
 
 
-def company_derive(company: Company, *, language: str) -> None:
+def company_derive(company: Company, *, language: str, defs: list[Any] | None = None) -> None:
     company.name_normalized = normalize(company.name)[:200]
     company.sort_key = sort_key_text(company.name, language)
-    defs = customfields.definitions(company.workspace_id, "company")
+    if defs is None:
+        defs = customfields.definitions(company.workspace_id, "company")
     parts = [company.name, company.legal_name, company.domain]
     for phone in company.phones:
         parts.extend(phone_search_forms(phone["number"]))
@@ -551,6 +560,7 @@ def reindex_contacts(queryset: Any, *, language: str, batch: int = 1000) -> int:
         )
         if not rows:
             return count
+        defs = customfields.definitions(rows[0].workspace_id, "contact")
         for contact in rows:
             emails, phones = _ordered_points(contact)
             contact_derive(
@@ -559,6 +569,7 @@ def reindex_contacts(queryset: Any, *, language: str, batch: int = 1000) -> int:
                 phones=phones,
                 company_name=contact.company.name if contact.company else "",
                 language=language,
+                defs=defs,
             )
         Contact.all_objects.bulk_update(rows, DERIVED_CONTACT_FIELDS)
         count += len(rows)
@@ -572,8 +583,9 @@ def reindex_companies(queryset: Any, *, language: str, batch: int = 1000) -> int
         rows = list(queryset.filter(pk__gt=last).order_by("pk")[:batch])
         if not rows:
             return count
+        defs = customfields.definitions(rows[0].workspace_id, "company")
         for company in rows:
-            company_derive(company, language=language)
+            company_derive(company, language=language, defs=defs)
         Company.all_objects.bulk_update(rows, ["name_normalized", "sort_key", "search_text"])
         count += len(rows)
         last = rows[-1].pk
