@@ -243,7 +243,8 @@ def contact_derive(
     contact.phone = phones[0] if phones else ""
     if defs is None:
         defs = customfields.definitions(contact.workspace_id, "contact")
-    parts = [contact.display_name, contact.first_name, contact.last_name, *emails, company_name]
+    # The display name holds both names; without spaces in the search text, either one is a substring.
+    parts = [contact.display_name, *emails, company_name]
     for number in phones:
         parts.extend(phone_search_forms(number))
     parts.extend(customfields.search_parts(defs, contact.custom))

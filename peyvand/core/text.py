@@ -210,7 +210,19 @@ def normalize(text: str) -> str:
 
     Two strings "match" for search when ``normalize(query) in normalize(stored)`` and are duplicates when
     ``normalize(a) == normalize(b)``. The result is idempotent, single-spaced, stripped and uses ASCII digits.
+    Short strings (names, words) are cached: imports and re-indexing see the same first names again and again.
     """
+    if len(text) <= 64:
+        return _normalize_cached(text)
+    return _normalize_uncached(text)
+
+
+@lru_cache(maxsize=65536)
+def _normalize_cached(text: str) -> str:
+    return _normalize_uncached(text)
+
+
+def _normalize_uncached(text: str) -> str:
     s = _normalize_once(text)
     if s.isascii():
         return s  # ASCII output is already a fixed point: NFKC, casefold and the tables leave it alone.
