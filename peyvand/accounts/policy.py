@@ -386,3 +386,13 @@ register_entity(
         defaults={k: _everyone_views for k in ("sales_manager", "sales_rep", "support_agent", "read_only")},
     )
 )
+register_entity(
+    EntitySpec(
+        name="saved_view",
+        label=_("Shared saved views"),
+        actions=("change", "delete"),
+        scopes=("none", "own", "all"),
+        kind="settings",
+        defaults={"sales_manager": {"change": "all", "delete": "all"}},
+    )
+)

@@ -333,3 +333,37 @@ class Note(WorkspaceScoped, Versioned, SoftDeletable):
 
     def __str__(self) -> str:
         return self.body[:60]
+
+
+class SavedView(WorkspaceScoped, Versioned):
+    """A named list filter (query string: filters, order, columns) — private to its owner or shared; the
+    segments that campaigns and reports use later."""
+
+    class Entity(models.TextChoices):
+        CONTACT = "contact", _("Contacts")
+        COMPANY = "company", _("Companies")
+
+    entity = models.CharField(_("record type"), max_length=20, choices=Entity.choices)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.TextField(_("filter"), max_length=4000, blank=True)
+    owner = models.ForeignKey(
+        "accounts.Membership", verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
+    shared = models.BooleanField(_("shared with the workspace"), default=False)
+
+    ENTITY: ClassVar[str] = "saved_view"
+    OWNER_FIELD: ClassVar[str | None] = "owner"
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["workspace", "entity", "shared"], name="saved_view_ws_entity")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "entity", "owner", "name"],
+                name="saved_view_name_unique",
+                violation_error_message=_("You have a view with this name already."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name

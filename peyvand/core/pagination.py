@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db import models
+from django.db.models.functions import Concat
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
@@ -63,17 +64,24 @@ def keyset_page(
     ordering: str = "-id",
     limit: int | None = None,
     cursor: str | None = None,
+    collect_then_sort: bool = False,
 ) -> Page[T]:
     """One page of `queryset` ordered by `ordering` (a field name, `-` for descending) then by id.
 
     `ordering` must be a non-null field; the id breaks ties so no row is skipped or repeated.
+    `collect_then_sort` (text fields only) orders by an expression no index provides, so the database
+    gathers the matching rows by their own best index (a trigram search, a rare tag) and sorts those,
+    instead of walking the sort index until a page of matches turns up — the choice for selective filters.
     """
     size = clamp_limit(limit)
     descending = ordering.startswith("-")
     field = ordering.lstrip("-")
-    order = [f"-{field}", "-id"] if descending else [field, "id"]
+    order: list[Any] = [f"-{field}", "-id"] if descending else [field, "id"]
     if field == "id":
         order = order[:1]
+    elif collect_then_sort:
+        expression = Concat(models.F(field), models.Value(""), output_field=models.TextField())
+        order[0] = expression.desc() if descending else expression.asc()
     qs = queryset.order_by(*order)
     if cursor:
         values = _decode(cursor)
