@@ -29,6 +29,9 @@ from peyvand.core.models import AuditEntry, Tag
 from peyvand.core.text import normalize_compact, to_ascii_digits
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{4,}$")
+_MAX_ID = 2**63 - 1
+_FIRST_DAY = datetime.date(1, 1, 2)
+_LAST_DAY = datetime.date(9999, 12, 30)
 
 CONTACT_ORDERINGS = {
     "name": "sort_key",
@@ -87,9 +90,14 @@ def _ints(values: Iterable[str], name: str, errors: dict[str, list[str]]) -> lis
             if not part.strip():
                 continue
             try:
-                result.append(int(to_ascii_digits(part.strip())))
+                number = int(to_ascii_digits(part.strip()))
             except ValueError:
                 errors.setdefault(name, []).append(_("“%(value)s” is not a number.") % {"value": part})
+                continue
+            if not 0 <= number <= _MAX_ID:  # no row has such an id; the database driver would fail on it
+                errors.setdefault(name, []).append(_("“%(value)s” is not a number.") % {"value": part})
+                continue
+            result.append(number)
     return result
 
 
@@ -105,6 +113,8 @@ def _day(value: str, name: str, errors: dict[str, list[str]]) -> datetime.date |
             day = calendars.parse_date(value)
         except ValueError:
             day = None
+    if day is not None and not _FIRST_DAY <= day <= _LAST_DAY:
+        day = None  # a day boundary of 0001-01-01 or 9999-12-31 overflows once shifted to UTC
     if day is None:
         errors.setdefault(name, []).append(_("Enter a date."))
     return day

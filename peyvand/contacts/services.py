@@ -773,7 +773,14 @@ def note_create(
 
 
 @transaction.atomic
-def note_update(*, actor: Membership, note: Note, body: str, expected_version: int | None = None) -> Note:
+def note_update(
+    *,
+    actor: Membership,
+    note: Note,
+    body: str,
+    expected_version: int | None = None,
+    precondition: bool = False,
+) -> Note:
     from peyvand.core.writes import record_update
 
     record_update(
@@ -782,6 +789,7 @@ def note_update(*, actor: Membership, note: Note, body: str, expected_version: i
         changes={"body": (body or "").strip()},
         allowed=("body",),
         expected_version=expected_version,
+        precondition=precondition,
     )
     return note
 

@@ -13,7 +13,7 @@ from ninja import Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
-from pydantic import ConfigDict, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from peyvand.core.errors import DomainError, ValidationFailedError
@@ -57,7 +57,11 @@ def storable(value: Any) -> Any:
 
 
 def _admits_bool(annotation: Any) -> bool:
-    return annotation is bool or any(_admits_bool(arg) for arg in typing.get_args(annotation))
+    if annotation is bool or annotation is Any:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True  # a nested schema checks its own fields
+    return any(_admits_bool(arg) for arg in typing.get_args(annotation))
 
 
 def _holds_bool(value: Any) -> bool:
