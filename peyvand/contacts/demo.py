@@ -285,13 +285,13 @@ def demo_contacts_load(owner: Membership, *, people: int = 240, seed: int = 1405
             language = rng.choices(("fa", "th", "en"), weights=(5, 3, 2))[0]
             first, last = random_person(rng, language)
             in_language = [c for c, lang in companies if lang == language]
-            company = rng.choice(in_language) if rng.random() < 0.75 else None
+            employer: Company | None = rng.choice(in_language) if rng.random() < 0.75 else None
             login = f"{normalize(first).translate(LATIN) if language == 'en' else 'contact'}{n + 1}"
-            domain = company.domain if company else "mail.example.com"
+            domain = employer.domain if employer else "mail.example.com"
             data: dict[str, Any] = {
                 "first_name": first,
                 "last_name": last,
-                "company": company,
+                "company": employer,
                 "job_title": rng.choice(JOB_TITLES[language]),
                 "owner": rng.choice(members),
                 "emails": [{"email": f"{login}@{domain}", "label": "work"}],

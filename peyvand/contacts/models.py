@@ -97,7 +97,7 @@ class Company(WorkspaceScoped, Versioned, SoftDeletable):
         {"version", "created_at", "updated_at", "name_normalized", "sort_key", "search_text"}
     )
 
-    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc]
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -210,7 +210,7 @@ class Contact(WorkspaceScoped, Versioned, SoftDeletable):
         }
     )
 
-    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc]
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
@@ -316,7 +316,7 @@ class Note(WorkspaceScoped, Versioned, SoftDeletable):
     ENTITY: ClassVar[str] = "note"
     OWNER_FIELD: ClassVar[str | None] = "author"
 
-    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc]
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
 
     class Meta:

@@ -276,7 +276,7 @@ class CustomField(WorkspaceScoped, Versioned, SoftDeletable):
 
     ENTITY: ClassVar[str] = "custom_field"
 
-    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc]
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
 
     class Meta:

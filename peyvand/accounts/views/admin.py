@@ -135,7 +135,7 @@ def role_edit(request: HttpRequest, role_id: int | None = None) -> HttpResponse:
     if role is None:
         access.require(member, Action.CREATE, "role")
     can_change = role is None or (member.may(Action.CHANGE, role) and not role.is_locked)
-    form = RoleForm(request.POST or None, role=role, workspace_id=request.member.workspace_id)
+    form = RoleForm(request.POST or None, role=role, workspace_id=member.workspace_id)
     if not can_change:
         for field in form.fields.values():
             field.disabled = True

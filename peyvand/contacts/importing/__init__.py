@@ -1,0 +1,1 @@
+"""Importing contacts and companies: reading files, mapping columns, running the import in the background."""
