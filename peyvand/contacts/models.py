@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.contacts.choices import DEFAULT_LIFECYCLE, CompanyType, Consent, PreferredChannel
@@ -367,3 +368,32 @@ class SavedView(WorkspaceScoped, Versioned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Merge(WorkspaceScoped):
+    """One record merged into another: what the merge changed, so restoring the merged record from the
+    recycle bin undoes it."""
+
+    entity = models.CharField(max_length=20)  # contact / company
+    survivor_id = models.BigIntegerField()
+    merged_id = models.BigIntegerField()
+    actor = models.ForeignKey(
+        "accounts.Membership", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    fields_before = models.JSONField(default=dict)  # survivor field → value before the merge
+    fields_after = models.JSONField(default=dict)  # survivor field → value the merge set
+    added = models.JSONField(
+        default=dict
+    )  # rows created on the survivor: {"emails": [ids], "tags": [tag ids]}
+    moved = models.JSONField(default=dict)  # rows moved from merged to survivor: {"notes": [ids], ...}
+    created_at = models.DateTimeField(default=timezone.now)  # the same for every record of one merge
+    undone_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["workspace", "entity", "merged_id"], name="merge_by_merged"),
+            models.Index(fields=["workspace", "entity", "survivor_id"], name="merge_by_survivor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.merged_id} → {self.survivor_id}"

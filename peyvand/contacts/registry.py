@@ -93,8 +93,15 @@ policy.register_entity(
     )
 )
 
-recycle.register_bin_entity(recycle.BinEntity("contact", _("Contacts"), Contact))
-recycle.register_bin_entity(recycle.BinEntity("company", _("Companies"), Company))
+
+def _undo_merge(actor: Any, record: Any) -> None:
+    from peyvand.contacts.merges import undo_merge
+
+    undo_merge(actor, record)
+
+
+recycle.register_bin_entity(recycle.BinEntity("contact", _("Contacts"), Contact, on_restore=_undo_merge))
+recycle.register_bin_entity(recycle.BinEntity("company", _("Companies"), Company, on_restore=_undo_merge))
 recycle.register_bin_entity(recycle.BinEntity("note", _("Notes"), Note))
 recycle.register_bin_entity(recycle.BinEntity("custom_field", _("Custom fields"), CustomField))
 tags.register_tagged(tags.Tagged("contact", ContactTag, "contact"))

@@ -30,6 +30,7 @@ class BinEntity:
     model: type[models.Model]
     guard: Callable[[Any], None] | None = None  # raises a DomainError when the row must not be deleted
     restore_guard: Callable[[Any], None] | None = None  # e.g. a name taken meanwhile
+    on_restore: Callable[[Any, Any], None] | None = None  # (actor, record) after restoring, e.g. undo a merge
 
 
 _bin: dict[str, BinEntity] = {}
@@ -87,6 +88,8 @@ def restore(*, actor: Membership | None, record: Any) -> Any:
     record.version += 1
     audit(actor=actor, record=record, action=AuditEntry.Action.RESTORE)
     emit(record.workspace_id, f"{entity_of(record)}.restored", record)
+    if spec and spec.on_restore:
+        spec.on_restore(actor, record)
     return record
 
 
