@@ -97,7 +97,16 @@ def audit_redacted(member: Membership, entries: list[AuditEntry]) -> list[AuditE
         hidden = hidden_by_entity.setdefault(entry.entity, hidden_fields(member, entry.entity))
         if hidden:
             entry.changes = {k: v for k, v in entry.changes.items() if k not in hidden}
+            custom = entry.changes.get("custom")  # a whole `custom` object (a creation) holds custom.<key>
+            if isinstance(custom, list):
+                entry.changes["custom"] = [_without_hidden_custom(side, hidden) for side in custom]
     return entries
+
+
+def _without_hidden_custom(values: Any, hidden: set[str]) -> Any:
+    if not isinstance(values, dict):
+        return values
+    return {k: v for k, v in values.items() if f"custom.{k}" not in hidden}
 
 
 def record_history(member: Membership, entity: str, record_id: Any) -> QuerySet[AuditEntry]:

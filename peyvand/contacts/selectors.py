@@ -183,7 +183,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 def _tag_conditions(filters: ListFilters, through: Any, field_name: str) -> list[Q]:
     link = through.objects.filter(**{field_name: OuterRef("pk")})
-    conditions = []
+    conditions: list[Q] = []
     if filters.tags:
         if filters.tags_mode == "all":
             conditions.extend(Q(Exists(link.filter(tag_id=tag_id))) for tag_id in filters.tags)
@@ -235,6 +235,36 @@ def _common(qs: QuerySet, member: Membership, filters: ListFilters, entity: str)
     return qs
 
 
+# Filters on fixed fields: (ListFilters attribute, query parameter, field rule that hides it).
+_FILTER_RULES = (
+    ("tags", "tag", "tags"),
+    ("without_tags", "not_tag", "tags"),
+    ("owners", "owner", "owner"),
+    ("unowned", "owner", "owner"),
+    ("lifecycle", "lifecycle", "lifecycle_stage"),
+    ("company", "company", "company"),
+    ("source", "source", "source"),
+    ("email_consent", "email_consent", "email_consent"),
+    ("sms_consent", "sms_consent", "sms_consent"),
+    ("birthday_this_month", "birthday", "birthday"),
+)
+
+
+def _refuse_hidden_filters(member: Membership, filters: ListFilters, entity: str) -> None:
+    """Filtering by a field hidden from the member would reveal it row by row: refused like an unknown
+    filter (custom fields are checked in `_common`)."""
+    hidden = _hidden_custom(member, entity)
+    if not hidden:
+        return
+    errors = {
+        param: [_("You may not filter by this field.")]
+        for attribute, param, rule in _FILTER_RULES
+        if rule in hidden and getattr(filters, attribute) not in (None, "", [], False)
+    }
+    if errors:
+        raise ValidationFailedError(fields=errors)
+
+
 def _hidden_custom(member: Membership, entity: str) -> set[str]:
     from peyvand.accounts.policy import hidden_fields
 
@@ -253,7 +283,8 @@ def birthday_month_condition(today: datetime.date, calendar: str) -> Q:
 
 def contact_list(member: Membership, filters: ListFilters) -> QuerySet[Contact]:
     """The contacts `member` sees that match `filters` (not yet ordered or paged)."""
-    qs = contacts_visible_to(member)
+    _refuse_hidden_filters(member, filters, "contact")
+    qs: QuerySet[Contact] = contacts_visible_to(member)
     qs = _common(qs, member, filters, "contact")
     for condition in _tag_conditions(filters, ContactTag, "contact"):
         qs = qs.filter(condition)
@@ -274,7 +305,8 @@ def contact_list(member: Membership, filters: ListFilters) -> QuerySet[Contact]:
 
 
 def company_list(member: Membership, filters: ListFilters) -> QuerySet[Company]:
-    qs = companies_visible_to(member)
+    _refuse_hidden_filters(member, filters, "company")
+    qs: QuerySet[Company] = companies_visible_to(member)
     qs = _common(qs, member, filters, "company")
     for condition in _tag_conditions(filters, CompanyTag, "company"):
         qs = qs.filter(condition)

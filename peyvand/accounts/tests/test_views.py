@@ -27,12 +27,13 @@ SCREENS = [
     "accounts:workspace_new",
 ]
 
-# who → screens that answer 200 (all others: 403)
+# who → screens that answer 200 (all others: 403). Managers and reps may delete (their own) contacts and
+# notes, so they open the recycle bin too.
 ALLOWED = {
     "owner": set(SCREENS),
     "admin": set(SCREENS),
-    "manager": set(SCREENS) - {"accounts:recycle_bin"},
-    "rep": set(SCREENS) - {"accounts:roles", "accounts:audit_log", "accounts:recycle_bin"},
+    "manager": set(SCREENS),
+    "rep": set(SCREENS) - {"accounts:roles", "accounts:audit_log"},
     "read_only": set(SCREENS) - {"accounts:roles", "accounts:audit_log", "accounts:recycle_bin"},
 }
 
