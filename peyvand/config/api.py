@@ -22,3 +22,4 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
+api.add_router("/", "peyvand.contacts.api.router")

@@ -1,0 +1,951 @@
+"""REST endpoints of contacts, companies, notes, tags, custom fields and the lifecycle list.
+
+Each operation: parse (schema) → authorize (access) → act (service) → shape (redacted output). Lists read
+their filters with `selectors.parse_filters`, the parser the web lists use, so a saved view's query string
+works in both; a page costs the same number of queries whatever its size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router
+from ninja.responses import Status
+
+from peyvand.accounts.access import require
+from peyvand.accounts.models import Membership
+from peyvand.accounts.policy import Action, hidden_fields, redact
+from peyvand.contacts import access, selectors, services
+from peyvand.contacts.models import Company, Contact, LifecycleStage, Note
+from peyvand.contacts.schemas import (
+    CompanyBulkIn,
+    CompanyBulkOut,
+    CompanyIn,
+    CompanyOut,
+    CompanyPageOut,
+    CompanyPatchIn,
+    ContactBulkIn,
+    ContactBulkOut,
+    ContactIn,
+    ContactListQuery,
+    ContactOut,
+    ContactPageOut,
+    ContactPatchIn,
+    CustomFieldIn,
+    CustomFieldOut,
+    CustomFieldPageOut,
+    CustomFieldPatchIn,
+    CustomFieldQuery,
+    LifecycleStageIn,
+    LifecycleStageOut,
+    LifecycleStagePageOut,
+    LifecycleStagePatchIn,
+    ListQuery,
+    NoteIn,
+    NoteOut,
+    NotePageOut,
+    NotePatchIn,
+    PageQuery,
+    TagIn,
+    TagMergeIn,
+    TagOut,
+    TagPageOut,
+    TagPatchIn,
+    TagQuery,
+    TimelineItemOut,
+    TimelineQuery,
+)
+from peyvand.core import customfields, recycle
+from peyvand.core import tags as tag_services
+from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, envelope, expected_version
+from peyvand.core.errors import DomainError, NotFoundError, ValidationFailedError
+from peyvand.core.models import AuditEntry, CustomField, Tag
+from peyvand.core.pagination import MAX_LIMIT, clamp_limit, keyset_page
+from peyvand.core.text import normalize
+from peyvand.core.versioning import check_version
+
+router = Router(tags=["contacts"])
+
+CONTACT_RELATED = ("company", "owner__user", "lifecycle_stage")
+COMPANY_RELATED = ("owner__user", "parent")
+
+# Field rule → the output fields it hides besides its own name.
+CONTACT_RULE_FIELDS: dict[str, tuple[str, ...]] = {
+    "emails": ("email",),
+    "phones": ("phone",),
+    "email_consent": ("email_consent_at", "email_consent_source"),
+    "sms_consent": ("sms_consent_at", "sms_consent_source"),
+}
+COMPANY_RULE_FIELDS: dict[str, tuple[str, ...]] = {}
+RULE_FIELDS = {"contact": CONTACT_RULE_FIELDS, "company": COMPANY_RULE_FIELDS}
+
+
+def _member(request: HttpRequest) -> Membership:
+    return request.member  # type: ignore[attr-defined,no-any-return]
+
+
+# ================================================================== redaction
+
+
+def hidden_output(member: Membership, entity: str, data: dict[str, Any]) -> set[str]:
+    """The keys of `data` (and `custom.<key>` paths) that `member`'s role hides, through policy.redact."""
+    aliases = RULE_FIELDS.get(entity, {})
+    custom = data.get("custom") or {}
+    flat = {name: True for name in data} | {rule: True for rule in aliases}
+    flat |= {f"custom.{key}": True for key in custom}
+    hidden = set(flat) - set(redact(member, entity, flat))
+    for rule in hidden & set(aliases):
+        hidden.update(aliases[rule])
+    return hidden
+
+
+def redacted(member: Membership, entity: str, data: dict[str, Any]) -> dict[str, Any]:
+    """`data` with hidden fields set to null and hidden custom fields left out of `custom`."""
+    hidden = hidden_output(member, entity, data)
+    if not hidden:
+        return data
+    result = {name: None if name in hidden else value for name, value in data.items()}
+    result["custom"] = {k: v for k, v in (data.get("custom") or {}).items() if f"custom.{k}" not in hidden}
+    return result
+
+
+def redacted_changes(member: Membership, entity: str, changes: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry's changes without hidden fields (also inside a whole `custom` value)."""
+    hidden = hidden_output(member, entity, {**changes, "custom": {}})
+    hidden_custom = {name.removeprefix("custom.") for name in hidden_fields(member, entity)}
+    result = {}
+    for name, value in changes.items():
+        if name in hidden:
+            continue
+        if name == "custom" and hidden_custom and isinstance(value, list):
+            value = [
+                {k: v for k, v in side.items() if k not in hidden_custom} if isinstance(side, dict) else side
+                for side in value
+            ]
+        result[name] = value
+    return result
+
+
+def member_ref(viewer: Membership, member: Membership | None) -> dict[str, Any] | None:
+    """A member as {id, name}: the full name, else the e-mail unless the viewer's role hides e-mails."""
+    if member is None:
+        return None
+    name = member.user.full_name
+    if not name and "email" not in hidden_fields(viewer, "member"):
+        name = member.user.email
+    return {"id": member.pk, "name": name}
+
+
+def _tag_briefs(tags: Iterable[Tag]) -> list[dict[str, Any]]:
+    return [{"id": t.pk, "name": t.name, "color": t.color} for t in tags]
+
+
+def _visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
+    """Which of these companies `member` may see (one query, and none when they see all)."""
+    if not ids or member.scope_for("company", Action.VIEW) == "all":
+        return ids
+    return set(access.companies_visible_to(member).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+# ================================================================== output
+
+
+def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, Any]]:
+    """Contacts as the API shows them to `member`: related rows loaded once per page, hidden fields null."""
+    prefetch_related_objects(contacts, "emails", "phones")
+    tags = selectors.contact_tags([c.pk for c in contacts])
+    companies = _visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
+    company_name_hidden = "name" in hidden_fields(member, "company")
+    result = []
+    for contact in contacts:
+        company = contact.company if contact.company_id in companies else None
+        data: dict[str, Any] = {
+            "id": contact.pk,
+            "version": contact.version,
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "display_name": contact.display_name,
+            "email": contact.email,
+            "phone": contact.phone,
+            "emails": [
+                {"email": e.email, "label": e.label, "is_primary": e.is_primary} for e in contact.emails.all()
+            ],
+            "phones": [
+                {"number": p.number, "label": p.label, "is_primary": p.is_primary}
+                for p in contact.phones.all()
+            ],
+            "job_title": contact.job_title,
+            "company": {"id": company.pk, "name": "" if company_name_hidden else company.name}
+            if company is not None
+            else None,
+            "owner": member_ref(member, contact.owner),
+            "birthday": contact.birthday,
+            "anniversary": contact.anniversary,
+            "addresses": contact.addresses,
+            "website": contact.website,
+            "social": contact.social,
+            "preferred_language": contact.preferred_language,
+            "preferred_channel": contact.preferred_channel,
+            "lifecycle_stage": {
+                "id": contact.lifecycle_stage.pk,
+                "key": contact.lifecycle_stage.key,
+                "label": contact.lifecycle_stage.label,
+            }
+            if contact.lifecycle_stage is not None
+            else None,
+            "source": contact.source,
+            "email_consent": contact.email_consent,
+            "email_consent_at": contact.email_consent_at,
+            "email_consent_source": contact.email_consent_source,
+            "sms_consent": contact.sms_consent,
+            "sms_consent_at": contact.sms_consent_at,
+            "sms_consent_source": contact.sms_consent_source,
+            "tags": _tag_briefs(tags.get(contact.pk, [])),
+            "custom": contact.custom or {},
+            "created_at": contact.created_at,
+            "updated_at": contact.updated_at,
+        }
+        out = redacted(member, "contact", data)
+        for name in ("id", "version", "created_at", "updated_at"):
+            out[name] = data[name]
+        if out["first_name"] is None or out["last_name"] is None:
+            # The display name is made of the names: show only the parts the role lets through.
+            out["display_name"] = services.display_name_of(
+                out["first_name"] or "", out["last_name"] or "", contact.preferred_language
+            )
+        result.append(out)
+    return result
+
+
+def contact_out(member: Membership, contact: Contact) -> dict[str, Any]:
+    return contacts_out(member, [contact])[0]
+
+
+def companies_out(member: Membership, companies: list[Company]) -> list[dict[str, Any]]:
+    tags = selectors.company_tags([c.pk for c in companies])
+    parents = _visible_company_ids(member, {c.parent_id for c in companies if c.parent_id})
+    result = []
+    for company in companies:
+        parent = company.parent if company.parent_id in parents else None
+        data: dict[str, Any] = {
+            "id": company.pk,
+            "version": company.version,
+            "name": company.name,
+            "legal_name": company.legal_name,
+            "domain": company.domain,
+            "website": company.website,
+            "industry": company.industry,
+            "employees": company.employees,
+            "annual_revenue": company.annual_revenue,
+            "company_type": company.company_type,
+            "parent": {"id": parent.pk, "name": parent.name} if parent is not None else None,
+            "owner": member_ref(member, company.owner),
+            "phones": company.phones,
+            "addresses": company.addresses,
+            "description": company.description,
+            "tags": _tag_briefs(tags.get(company.pk, [])),
+            "custom": company.custom or {},
+            "created_at": company.created_at,
+            "updated_at": company.updated_at,
+        }
+        out = redacted(member, "company", data)
+        for name in ("id", "version", "created_at", "updated_at"):
+            out[name] = data[name]
+        if parent is not None and out["parent"] is not None and "name" in hidden_fields(member, "company"):
+            out["parent"] = {"id": parent.pk, "name": ""}
+        result.append(out)
+    return result
+
+
+def company_out(member: Membership, company: Company) -> dict[str, Any]:
+    return companies_out(member, [company])[0]
+
+
+def _reload_contacts(ids: list[int]) -> list[Contact]:
+    """Records just written, with what the output shows (the caller wrote them, so it may see the result)."""
+    rows = Contact.objects.select_related(*CONTACT_RELATED).prefetch_related("emails", "phones")
+    by_id = {c.pk: c for c in rows.filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _reload_companies(ids: list[int]) -> list[Company]:
+    by_id = {c.pk: c for c in Company.objects.select_related(*COMPANY_RELATED).filter(pk__in=ids)}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def note_out(viewer: Membership, note: Note) -> dict[str, Any]:
+    return {
+        "id": note.pk,
+        "version": note.version,
+        "body": note.body,
+        "author": member_ref(viewer, note.author),
+        "contact_id": note.contact_id,
+        "company_id": note.company_id,
+        "created_at": note.created_at,
+        "updated_at": note.updated_at,
+    }
+
+
+def _audit_out(member: Membership, entry: AuditEntry, label: str | None) -> dict[str, Any]:
+    return {
+        "id": entry.pk,
+        "actor_id": entry.actor_id,
+        "actor_label": entry.actor_label,
+        "channel": entry.channel,
+        "action": entry.action,
+        "entity": entry.entity,
+        "record_id": entry.record_id,
+        "record_label": entry.record_label if label is None else label,
+        "changes": redacted_changes(member, entry.entity, entry.changes),
+        "created_at": entry.created_at,
+    }
+
+
+def timeline_out(
+    member: Membership, entity: str, record_id: int, limit: int | None, label: str | None
+) -> list[dict[str, Any]]:
+    size = min(clamp_limit(limit), MAX_LIMIT)
+    items = selectors.timeline(member, entity=entity, record_id=record_id, limit=size)
+    result = []
+    for item in items:
+        if item.kind == "note":
+            result.append({"kind": "note", "at": item.at, "note": note_out(member, item.record)})
+        else:
+            result.append({"kind": "audit", "at": item.at, "audit": _audit_out(member, item.record, label)})
+    return result
+
+
+# ================================================================== input
+
+
+_EMPTY_WHEN_NULL: dict[str, Callable[[], Any]] = {
+    "emails": list,
+    "phones": list,
+    "tags": list,
+    "addresses": list,
+    "social": dict,
+    "custom": dict,
+}
+_STRINGS = {
+    "first_name",
+    "last_name",
+    "job_title",
+    "website",
+    "preferred_language",
+    "preferred_channel",
+    "source",
+    "email_consent",
+    "email_consent_source",
+    "sms_consent",
+    "sms_consent_source",
+    "name",
+    "legal_name",
+    "domain",
+    "industry",
+    "company_type",
+    "description",
+}
+
+
+def service_data(member: Membership, values: dict[str, Any]) -> dict[str, Any]:
+    """Body fields → service fields: ids of related rows resolved (each must be one the caller may link),
+    null read as empty for text and lists."""
+    data: dict[str, Any] = {}
+    for name, value in values.items():
+        if name == "company_id":
+            data["company"] = access.linkable_company(member=member, company_id=value)
+        elif name == "parent_id":
+            data["parent"] = access.linkable_company(member=member, company_id=value, field="parent_id")
+        elif name == "owner_id":
+            data["owner"] = access.owner_of(member=member, owner_id=value)
+        elif name == "lifecycle_stage_id":
+            data["lifecycle_stage"] = access.lifecycle_stage_of(member=member, stage_id=value)
+        elif value is None and name in _EMPTY_WHEN_NULL:
+            data[name] = _EMPTY_WHEN_NULL[name]()
+        elif value is None and name in _STRINGS:
+            data[name] = ""
+        else:
+            data[name] = value
+    return data
+
+
+def _page_params(request: HttpRequest, orderings: dict[str, str]) -> selectors.ListFilters:
+    return selectors.parse_filters(request.GET, orderings=orderings)
+
+
+def _selective(parsed: selectors.ListFilters, ordering: str) -> bool:
+    """Sort the matches rather than walk the name index when a search or tag narrows the list a lot."""
+    return ordering.lstrip("-") == "sort_key" and bool(parsed.search or parsed.tags)
+
+
+def _deleted(member: Membership, model: type[Model], entity: str, record_id: int) -> Any:
+    """A record of the recycle bin the member could see when alive (else 404) and may delete (else 403)."""
+    rows: Any = recycle.deleted_rows(model, member.workspace_id)
+    record = rows.within_scope(member.scope_for(entity, Action.VIEW), member).filter(pk=record_id).first()
+    if record is None:
+        raise NotFoundError()
+    if not member.may(Action.DELETE, record, entity=entity):
+        from peyvand.core.errors import PermissionDeniedError
+
+        raise PermissionDeniedError()
+    return record
+
+
+def _error_of(error: DomainError) -> dict[str, Any]:
+    return envelope(error.code, error.message, error.fields)
+
+
+# ================================================================== contacts
+
+
+@router.get("/contacts", response={200: ContactPageOut, **ERRORS_READ})
+def list_contacts(request: HttpRequest, filters: Query[ContactListQuery]) -> dict[str, Any]:
+    """Contacts the caller may see, filtered and ordered (keyset pages)."""
+    member = _member(request)
+    parsed = _page_params(request, selectors.CONTACT_ORDERINGS)
+    return _contact_page(member, selectors.contact_list(member, parsed), parsed, filters)
+
+
+def _contact_page(
+    member: Membership, qs: QuerySet[Contact], parsed: selectors.ListFilters, params: ListQuery
+) -> dict[str, Any]:
+    ordering = selectors.CONTACT_ORDERINGS[parsed.ordering]
+    page = keyset_page(
+        qs.select_related(*CONTACT_RELATED).prefetch_related("emails", "phones"),
+        ordering=ordering,
+        limit=params.limit,
+        cursor=params.cursor,
+        collect_then_sort=_selective(parsed, ordering),
+    )
+    result: dict[str, Any] = {"items": contacts_out(member, page.items), "next_cursor": page.next_cursor}
+    if params.with_total:
+        result["total"] = qs.count()
+    return result
+
+
+def _create_contact(member: Membership, payload: ContactIn) -> Contact:
+    require(member, Action.CREATE, "contact")
+    data = service_data(member, payload.model_dump(exclude_unset=True))
+    return services.contact_create(actor=member, data=data)
+
+
+def _update_contact(
+    member: Membership,
+    contact_id: int,
+    payload: ContactPatchIn,
+    version: int | None,
+    precondition: bool,
+) -> Contact:
+    contact = access.access_contact(member=member, contact_id=contact_id, action=Action.CHANGE)
+    changes = payload.model_dump(exclude_unset=True)
+    changes.pop("expected_version", None)
+    return services.contact_update(
+        actor=member,
+        contact=contact,
+        changes=service_data(member, changes),
+        expected_version=version,
+        precondition=precondition,
+    )
+
+
+@router.post("/contacts", response={201: ContactOut, **ERRORS_WRITE})
+def create_contact(request: HttpRequest, payload: ContactIn) -> Status:
+    member = _member(request)
+    contact = _create_contact(member, payload)
+    return Status(201, contact_out(member, _reload_contacts([contact.pk])[0]))
+
+
+@router.post("/contacts/bulk", response={200: ContactBulkOut, **ERRORS_WRITE})
+def bulk_contacts(request: HttpRequest, payload: ContactBulkIn) -> dict[str, Any]:
+    """Create and update up to 1000 contacts. Each item succeeds or fails on its own (its own savepoint,
+    access checked per row); the results are in the order sent."""
+    member = _member(request)
+
+    def run(item: Any) -> tuple[int, Contact]:
+        if item.create is not None:
+            return 201, _create_contact(member, item.create)
+        version = item.expected_version if item.expected_version is not None else item.update.expected_version
+        return 200, _update_contact(member, item.id, item.update, version, False)
+
+    results = _bulk(payload.items, run)
+    records = {c.pk: c for c in _reload_contacts([r["id"] for r in results if "id" in r])}
+    shown = dict(zip(records, contacts_out(member, list(records.values())), strict=True))
+    for result in results:
+        if "id" in result:
+            result["record"] = shown.get(result["id"])
+    return {"results": results}
+
+
+def _bulk(items: list[Any], run: Callable[[Any], tuple[int, Any]]) -> list[dict[str, Any]]:
+    results: list[dict[str, Any]] = []
+    with transaction.atomic():
+        for index, item in enumerate(items):
+            try:
+                with transaction.atomic():
+                    status, record = run(item)
+            except DomainError as error:
+                results.append({"index": index, "status": error.status, "error": _error_of(error)})
+            else:
+                results.append({"index": index, "status": status, "id": record.pk, "version": record.version})
+    return results
+
+
+@router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS_READ})
+def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    member = _member(request)
+    return contact_out(member, access.access_contact(member=member, contact_id=contact_id))
+
+
+@router.patch("/contacts/{contact_id}", response={200: ContactOut, **ERRORS_WRITE})
+def update_contact(request: HttpRequest, contact_id: int, payload: ContactPatchIn) -> dict[str, Any]:
+    """Change the fields sent. `If-Match: <version>` (412 when stale) or `expected_version` (409)."""
+    member = _member(request)
+    version, precondition = expected_version(request, payload.expected_version)
+    contact = _update_contact(member, contact_id, payload, version, precondition)
+    return contact_out(member, _reload_contacts([contact.pk])[0])
+
+
+@router.delete("/contacts/{contact_id}", response={204: None, **ERRORS_WRITE})
+def delete_contact(request: HttpRequest, contact_id: int) -> Status:
+    """Move the contact to the recycle bin (POST /contacts/{id}/restore brings it back)."""
+    member = _member(request)
+    contact = access.access_contact(member=member, contact_id=contact_id, action=Action.DELETE)
+    recycle.soft_delete(actor=member, record=contact)
+    return Status(204, None)
+
+
+@router.post("/contacts/{contact_id}/restore", response={200: ContactOut, **ERRORS_WRITE})
+def restore_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    member = _member(request)
+    contact = _deleted(member, Contact, "contact", contact_id)
+    recycle.restore(actor=member, record=contact)
+    return contact_out(member, _reload_contacts([contact.pk])[0])
+
+
+@router.get("/contacts/{contact_id}/timeline", response={200: list[TimelineItemOut], **ERRORS_READ})
+def contact_timeline(
+    request: HttpRequest, contact_id: int, params: Query[TimelineQuery]
+) -> list[dict[str, Any]]:
+    """Notes and audited changes of the contact, newest first."""
+    member = _member(request)
+    contact = access.access_contact(member=member, contact_id=contact_id)
+    label = contact_out(member, contact)["display_name"] if hidden_fields(member, "contact") else None
+    return timeline_out(member, "contact", contact.pk, params.limit, label)
+
+
+@router.get("/contacts/{contact_id}/notes", response={200: NotePageOut, **ERRORS_READ})
+def list_contact_notes(request: HttpRequest, contact_id: int, params: Query[PageQuery]) -> dict[str, Any]:
+    member = _member(request)
+    contact = access.access_contact(member=member, contact_id=contact_id)
+    return _notes_page(member, Note.objects.filter(workspace_id=member.workspace_id, contact=contact), params)
+
+
+@router.post("/contacts/{contact_id}/notes", response={201: NoteOut, **ERRORS_WRITE})
+def create_contact_note(request: HttpRequest, contact_id: int, payload: NoteIn) -> Status:
+    member = _member(request)
+    contact = access.access_contact(member=member, contact_id=contact_id)
+    require(member, Action.CREATE, "note")
+    note = services.note_create(actor=member, body=payload.body, contact=contact)
+    return Status(201, note_out(member, note))
+
+
+def _notes_page(member: Membership, qs: QuerySet[Note], params: PageQuery) -> dict[str, Any]:
+    page = keyset_page(
+        qs.select_related("author__user"), ordering="-id", limit=params.limit, cursor=params.cursor
+    )
+    return {"items": [note_out(member, n) for n in page.items], "next_cursor": page.next_cursor}
+
+
+# ================================================================== companies
+
+
+@router.get("/companies", response={200: CompanyPageOut, **ERRORS_READ}, tags=["companies"])
+def list_companies(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, Any]:
+    """Companies the caller may see, filtered and ordered (keyset pages)."""
+    member = _member(request)
+    parsed = _page_params(request, selectors.COMPANY_ORDERINGS)
+    qs = selectors.company_list(member, parsed)
+    ordering = selectors.COMPANY_ORDERINGS[parsed.ordering]
+    page = keyset_page(
+        qs.select_related(*COMPANY_RELATED),
+        ordering=ordering,
+        limit=filters.limit,
+        cursor=filters.cursor,
+        collect_then_sort=_selective(parsed, ordering),
+    )
+    result: dict[str, Any] = {"items": companies_out(member, page.items), "next_cursor": page.next_cursor}
+    if filters.with_total:
+        result["total"] = qs.count()
+    return result
+
+
+def _create_company(member: Membership, payload: Any) -> Company:
+    require(member, Action.CREATE, "company")
+    data = service_data(member, payload.model_dump(exclude_unset=True))
+    return services.company_create(actor=member, data=data)
+
+
+def _update_company(
+    member: Membership, company_id: int, payload: CompanyPatchIn, version: int | None, precondition: bool
+) -> Company:
+    company = access.access_company(member=member, company_id=company_id, action=Action.CHANGE)
+    changes = payload.model_dump(exclude_unset=True)
+    changes.pop("expected_version", None)
+    return services.company_update(
+        actor=member,
+        company=company,
+        changes=service_data(member, changes),
+        expected_version=version,
+        precondition=precondition,
+    )
+
+
+@router.post("/companies", response={201: CompanyOut, **ERRORS_WRITE}, tags=["companies"])
+def create_company(request: HttpRequest, payload: CompanyIn) -> Status:
+    member = _member(request)
+    company = _create_company(member, payload)
+    return Status(201, company_out(member, _reload_companies([company.pk])[0]))
+
+
+@router.post("/companies/bulk", response={200: CompanyBulkOut, **ERRORS_WRITE}, tags=["companies"])
+def bulk_companies(request: HttpRequest, payload: CompanyBulkIn) -> dict[str, Any]:
+    """Create and update up to 1000 companies; each item succeeds or fails on its own."""
+    member = _member(request)
+
+    def run(item: Any) -> tuple[int, Company]:
+        if item.create is not None:
+            return 201, _create_company(member, item.create)
+        version = item.expected_version if item.expected_version is not None else item.update.expected_version
+        return 200, _update_company(member, item.id, item.update, version, False)
+
+    results = _bulk(payload.items, run)
+    records = {c.pk: c for c in _reload_companies([r["id"] for r in results if "id" in r])}
+    shown = dict(zip(records, companies_out(member, list(records.values())), strict=True))
+    for result in results:
+        if "id" in result:
+            result["record"] = shown.get(result["id"])
+    return {"results": results}
+
+
+@router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS_READ}, tags=["companies"])
+def get_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    member = _member(request)
+    return company_out(member, access.access_company(member=member, company_id=company_id))
+
+
+@router.patch("/companies/{company_id}", response={200: CompanyOut, **ERRORS_WRITE}, tags=["companies"])
+def update_company(request: HttpRequest, company_id: int, payload: CompanyPatchIn) -> dict[str, Any]:
+    """Change the fields sent. `If-Match: <version>` (412 when stale) or `expected_version` (409)."""
+    member = _member(request)
+    version, precondition = expected_version(request, payload.expected_version)
+    company = _update_company(member, company_id, payload, version, precondition)
+    return company_out(member, _reload_companies([company.pk])[0])
+
+
+@router.delete("/companies/{company_id}", response={204: None, **ERRORS_WRITE}, tags=["companies"])
+def delete_company(request: HttpRequest, company_id: int) -> Status:
+    """Move the company to the recycle bin; its people keep their link while it is there."""
+    member = _member(request)
+    company = access.access_company(member=member, company_id=company_id, action=Action.DELETE)
+    recycle.soft_delete(actor=member, record=company)
+    return Status(204, None)
+
+
+@router.post(
+    "/companies/{company_id}/restore", response={200: CompanyOut, **ERRORS_WRITE}, tags=["companies"]
+)
+def restore_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
+    member = _member(request)
+    company = _deleted(member, Company, "company", company_id)
+    recycle.restore(actor=member, record=company)
+    return company_out(member, _reload_companies([company.pk])[0])
+
+
+@router.get(
+    "/companies/{company_id}/people", response={200: ContactPageOut, **ERRORS_READ}, tags=["companies"]
+)
+def list_company_people(
+    request: HttpRequest, company_id: int, filters: Query[ContactListQuery]
+) -> dict[str, Any]:
+    """The company's contacts the caller may see (the contact list's filters apply)."""
+    member = _member(request)
+    company = access.access_company(member=member, company_id=company_id)
+    parsed = _page_params(request, selectors.CONTACT_ORDERINGS)
+    parsed.company = company.pk
+    return _contact_page(member, selectors.contact_list(member, parsed), parsed, filters)
+
+
+@router.get(
+    "/companies/{company_id}/timeline",
+    response={200: list[TimelineItemOut], **ERRORS_READ},
+    tags=["companies"],
+)
+def company_timeline(
+    request: HttpRequest, company_id: int, params: Query[TimelineQuery]
+) -> list[dict[str, Any]]:
+    member = _member(request)
+    company = access.access_company(member=member, company_id=company_id)
+    label = "" if "name" in hidden_fields(member, "company") else None
+    return timeline_out(member, "company", company.pk, params.limit, label)
+
+
+@router.get("/companies/{company_id}/notes", response={200: NotePageOut, **ERRORS_READ}, tags=["companies"])
+def list_company_notes(request: HttpRequest, company_id: int, params: Query[PageQuery]) -> dict[str, Any]:
+    member = _member(request)
+    company = access.access_company(member=member, company_id=company_id)
+    return _notes_page(member, Note.objects.filter(workspace_id=member.workspace_id, company=company), params)
+
+
+@router.post("/companies/{company_id}/notes", response={201: NoteOut, **ERRORS_WRITE}, tags=["companies"])
+def create_company_note(request: HttpRequest, company_id: int, payload: NoteIn) -> Status:
+    member = _member(request)
+    company = access.access_company(member=member, company_id=company_id)
+    require(member, Action.CREATE, "note")
+    note = services.note_create(actor=member, body=payload.body, company=company)
+    return Status(201, note_out(member, note))
+
+
+# ================================================================== notes
+
+
+@router.patch("/notes/{note_id}", response={200: NoteOut, **ERRORS_WRITE}, tags=["notes"])
+def update_note(request: HttpRequest, note_id: int, payload: NotePatchIn) -> dict[str, Any]:
+    member = _member(request)
+    note = access.access_note(member=member, note_id=note_id, action=Action.CHANGE)
+    version, precondition = expected_version(request, payload.expected_version)
+    note = services.note_update(
+        actor=member, note=note, body=payload.body, expected_version=version, precondition=precondition
+    )
+    return note_out(member, note)
+
+
+@router.delete("/notes/{note_id}", response={204: None, **ERRORS_WRITE}, tags=["notes"])
+def delete_note(request: HttpRequest, note_id: int) -> Status:
+    member = _member(request)
+    note = access.access_note(member=member, note_id=note_id, action=Action.DELETE)
+    recycle.soft_delete(actor=member, record=note)
+    return Status(204, None)
+
+
+# ================================================================== tags
+
+
+def tags_out(tags: list[Tag], workspace_id: int) -> list[dict[str, Any]]:
+    usage = tag_services.tag_usage(workspace_id, [t.pk for t in tags])
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "color": t.color,
+            "version": t.version,
+            "usage": usage.get(t.pk, {}),
+            "created_at": t.created_at,
+            "updated_at": t.updated_at,
+        }
+        for t in tags
+    ]
+
+
+@router.get("/tags", response={200: TagPageOut, **ERRORS_READ}, tags=["tags"])
+def list_tags(request: HttpRequest, params: Query[TagQuery]) -> dict[str, Any]:
+    """The workspace's tags by name, with how many records carry each."""
+    member = _member(request)
+    qs = tag_services.tags_visible_to(member)
+    if params.search:
+        qs = qs.filter(name_normalized__contains=normalize(params.search))
+    page = keyset_page(qs, ordering="name", limit=params.limit, cursor=params.cursor)
+    return {"items": tags_out(page.items, member.workspace_id), "next_cursor": page.next_cursor}
+
+
+@router.post("/tags", response={201: TagOut, **ERRORS_WRITE}, tags=["tags"])
+def create_tag(request: HttpRequest, payload: TagIn) -> Status:
+    member = _member(request)
+    require(member, Action.CREATE, "tag")
+    tag = tag_services.tag_create(actor=member, name=payload.name, color=payload.color)
+    return Status(201, tags_out([tag], member.workspace_id)[0])
+
+
+@router.post("/tags/merge", response={200: TagOut, **ERRORS_WRITE}, tags=["tags"])
+def merge_tags(request: HttpRequest, payload: TagMergeIn) -> dict[str, Any]:
+    """Put the target tag wherever a source tag is, then delete the sources."""
+    member = _member(request)
+    target = tag_services.access_tag(member=member, tag_id=payload.target_id, action=Action.CHANGE)
+    require(member, Action.DELETE, "tag")
+    wanted = set(payload.source_ids)
+    sources = list(tag_services.tags_visible_to(member).filter(pk__in=wanted))
+    if len(sources) != len(wanted):
+        raise ValidationFailedError(fields={"source_ids": [_("Unknown tag.")]})
+    tag = tag_services.tag_merge(actor=member, sources=sources, target=target)
+    return tags_out([tag], member.workspace_id)[0]
+
+
+@router.patch("/tags/{tag_id}", response={200: TagOut, **ERRORS_WRITE}, tags=["tags"])
+def update_tag(request: HttpRequest, tag_id: int, payload: TagPatchIn) -> dict[str, Any]:
+    """Rename or recolour a tag."""
+    member = _member(request)
+    tag = tag_services.access_tag(member=member, tag_id=tag_id, action=Action.CHANGE)
+    changes = payload.model_dump(exclude_unset=True)
+    version, precondition = expected_version(request, changes.pop("expected_version", None))
+    tag = tag_services.tag_update(
+        actor=member, tag=tag, changes=changes, expected_version=version, precondition=precondition
+    )
+    return tags_out([tag], member.workspace_id)[0]
+
+
+@router.delete("/tags/{tag_id}", response={204: None, **ERRORS_WRITE}, tags=["tags"])
+def delete_tag(request: HttpRequest, tag_id: int) -> Status:
+    """Take the tag off every record and delete it (tags have no recycle bin)."""
+    member = _member(request)
+    tag = tag_services.access_tag(member=member, tag_id=tag_id, action=Action.DELETE)
+    tag_services.tag_delete(actor=member, tag=tag)
+    return Status(204, None)
+
+
+# ================================================================== custom fields
+
+
+def _custom_field(member: Membership, field_id: int, action: str) -> CustomField:
+    """A live custom field of the member's workspace (else 404) they may `action` (else 403)."""
+    field = CustomField.objects.filter(workspace_id=member.workspace_id, pk=field_id).first()
+    if field is None or not member.may(Action.VIEW, entity="custom_field"):
+        raise NotFoundError(_("Custom field not found."))
+    require(member, action, "custom_field")
+    return field
+
+
+@router.get("/custom-fields", response={200: CustomFieldPageOut, **ERRORS_READ}, tags=["custom fields"])
+def list_custom_fields(request: HttpRequest, params: Query[CustomFieldQuery]) -> dict[str, Any]:
+    """The workspace's custom fields in display order (`entity` narrows to contact or company fields)."""
+    member = _member(request)
+    qs = CustomField.objects.filter(workspace_id=member.workspace_id)
+    if not member.may(Action.VIEW, entity="custom_field"):
+        qs = qs.none()
+    if params.entity:
+        if params.entity not in customfields.ENTITIES_WITH_CUSTOM_FIELDS:
+            raise ValidationFailedError(fields={"entity": [_("Use contact or company.")]})
+        qs = qs.filter(entity=params.entity)
+    page = keyset_page(qs, ordering="position", limit=params.limit, cursor=params.cursor)
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@router.post("/custom-fields", response={201: CustomFieldOut, **ERRORS_WRITE}, tags=["custom fields"])
+def create_custom_field(request: HttpRequest, payload: CustomFieldIn) -> Status:
+    member = _member(request)
+    require(member, Action.CREATE, "custom_field")
+    data = payload.model_dump(exclude_unset=True)
+    return Status(201, customfields.custom_field_create(actor=member, data=data))
+
+
+@router.patch(
+    "/custom-fields/{field_id}", response={200: CustomFieldOut, **ERRORS_WRITE}, tags=["custom fields"]
+)
+def update_custom_field(request: HttpRequest, field_id: int, payload: CustomFieldPatchIn) -> CustomField:
+    """Change the label, help, required flag, options, searchability or position (key and type stay)."""
+    member = _member(request)
+    field = _custom_field(member, field_id, Action.CHANGE)
+    changes = payload.model_dump(exclude_unset=True)
+    version, precondition = expected_version(request, changes.pop("expected_version", None))
+    for name in ("required", "searchable"):
+        if name in changes and changes[name] is None:
+            changes[name] = False
+    return customfields.custom_field_update(
+        actor=member, field=field, changes=changes, expected_version=version, precondition=precondition
+    )
+
+
+@router.delete("/custom-fields/{field_id}", response={204: None, **ERRORS_WRITE}, tags=["custom fields"])
+def delete_custom_field(request: HttpRequest, field_id: int) -> Status:
+    """Move the field to the recycle bin; records keep their values, so restoring brings them back."""
+    member = _member(request)
+    field = _custom_field(member, field_id, Action.DELETE)
+    recycle.soft_delete(actor=member, record=field)
+    return Status(204, None)
+
+
+@router.post(
+    "/custom-fields/{field_id}/restore",
+    response={200: CustomFieldOut, **ERRORS_WRITE},
+    tags=["custom fields"],
+)
+def restore_custom_field(request: HttpRequest, field_id: int) -> Any:
+    member = _member(request)
+    require(member, Action.DELETE, "custom_field")
+    field = recycle.deleted_rows(CustomField, member.workspace_id).filter(pk=field_id).first()
+    if field is None:
+        raise NotFoundError(_("Custom field not found."))
+    return recycle.restore(actor=member, record=field)
+
+
+# ================================================================== lifecycle list
+
+
+def _stage_out(stage: LifecycleStage) -> dict[str, Any]:
+    return {
+        "id": stage.pk,
+        "key": stage.key,
+        "name": stage.name,
+        "label": stage.label,
+        "position": stage.position,
+        "version": stage.version,
+    }
+
+
+def _stage(member: Membership, stage_id: int, action: str) -> LifecycleStage:
+    stage = LifecycleStage.objects.filter(workspace_id=member.workspace_id, pk=stage_id).first()
+    if stage is None or not member.may(Action.VIEW, entity="custom_field"):
+        raise NotFoundError(_("Lifecycle stage not found."))
+    require(member, action, "custom_field")
+    return stage
+
+
+@router.get("/lifecycle-stages", response={200: LifecycleStagePageOut, **ERRORS_READ}, tags=["custom fields"])
+def list_lifecycle_stages(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    """The workspace's lifecycle list in order (a workspace without one gets the default list)."""
+    member = _member(request)
+    services.lifecycle_ensure_defaults(member.workspace_id)
+    qs = LifecycleStage.objects.filter(workspace_id=member.workspace_id)
+    if not member.may(Action.VIEW, entity="custom_field"):
+        qs = qs.none()
+    page = keyset_page(qs, ordering="position", limit=params.limit, cursor=params.cursor)
+    return {"items": [_stage_out(s) for s in page.items], "next_cursor": page.next_cursor}
+
+
+@router.post("/lifecycle-stages", response={201: LifecycleStageOut, **ERRORS_WRITE}, tags=["custom fields"])
+def create_lifecycle_stage(request: HttpRequest, payload: LifecycleStageIn) -> Status:
+    member = _member(request)
+    require(member, Action.CREATE, "custom_field")
+    stage = services.lifecycle_stage_save(
+        actor=member, stage=None, name=payload.name, position=payload.position
+    )
+    return Status(201, _stage_out(stage))
+
+
+@router.patch(
+    "/lifecycle-stages/{stage_id}", response={200: LifecycleStageOut, **ERRORS_WRITE}, tags=["custom fields"]
+)
+def update_lifecycle_stage(
+    request: HttpRequest, stage_id: int, payload: LifecycleStagePatchIn
+) -> dict[str, Any]:
+    """Rename or move a stage (its key stays)."""
+    member = _member(request)
+    stage = _stage(member, stage_id, Action.CHANGE)
+    version, precondition = expected_version(request, payload.expected_version)
+    check_version(stage, version, precondition=precondition)
+    stage = services.lifecycle_stage_save(
+        actor=member, stage=stage, name=payload.name or stage.label, position=payload.position
+    )
+    return _stage_out(stage)
+
+
+@router.delete("/lifecycle-stages/{stage_id}", response={204: None, **ERRORS_WRITE}, tags=["custom fields"])
+def delete_lifecycle_stage(request: HttpRequest, stage_id: int) -> Status:
+    """Remove a stage; contacts at it are left without a stage."""
+    member = _member(request)
+    stage = _stage(member, stage_id, Action.DELETE)
+    services.lifecycle_stage_delete(actor=member, stage=stage)
+    return Status(204, None)
