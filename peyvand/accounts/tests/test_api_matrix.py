@@ -294,7 +294,8 @@ def test_matrix_covers_every_operation(mw):
     operations = {
         (method.upper(), template)
         for template, item in api.get_openapi_schema()["paths"].items()
-        for method in item
+        for method, operation in item.items()
+        if "accounts" in operation.get("tags", [])  # other apps' operations are in their own matrices
     }
     covered = set()
     for method, path, _body in CASES.values():
