@@ -22,6 +22,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         "roles": member.may(Action.VIEW, entity="role"),
         "tokens": member.may(Action.VIEW, entity="token"),
         "audit": member.may(Action.VIEW, entity="audit"),
+        "contacts": member.may(Action.VIEW, entity="contact"),
+        "companies": member.may(Action.VIEW, entity="company"),
+        "tags": member.may(Action.VIEW, entity="tag"),
+        "custom_fields": member.may(Action.VIEW, entity="custom_field"),
         "bin": any(member.may(Action.DELETE, entity=spec.name) for spec in recycle.bin_entities()),
     }
     return {

@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     re_path(r"^api/(?P<rest>.*)$", api_not_found),
+    path("", include("peyvand.contacts.urls")),
     path("", include("peyvand.accounts.urls")),
 ]
 

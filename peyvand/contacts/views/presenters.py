@@ -1,0 +1,511 @@
+"""What the contacts screens show, shaped from records already loaded: list columns and their cells,
+names that respect hidden fields, custom-field values with their option labels, and the timeline.
+
+Nothing here decides who may see a record (access/selectors do); it only leaves out hidden fields.
+Formatting follows the request's calendar, digits and language (core.calendars).
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.urls import reverse
+from django.utils import translation
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from peyvand.accounts import policy
+from peyvand.accounts.models import Membership
+from peyvand.accounts.selectors import audit_redacted
+from peyvand.contacts import selectors
+from peyvand.contacts.models import Company, Contact, LifecycleStage
+from peyvand.core import customfields
+from peyvand.core.calendars import current_format, format_date, format_datetime, format_money, format_number
+from peyvand.core.contactpoints import format_phone
+from peyvand.core.models import AuditEntry, CustomField, CustomFieldType, Tag
+from peyvand.core.text import localize_digits
+
+# Audit keys that fall under another field's rule (a hidden consent hides when and how it was given).
+RULE_OF = {
+    "email_consent_at": "email_consent",
+    "email_consent_source": "email_consent",
+    "sms_consent_at": "sms_consent",
+    "sms_consent_source": "sms_consent",
+    "display_name": "first_name",
+}
+_ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def list_separator() -> str:
+    return "، " if translation.get_language() == "fa" else ", "
+
+
+def phone_text(number: str, region: str) -> str:
+    """A stored E.164 number as the reader expects it: national form at home, in their digits."""
+    return localize_digits(format_phone(number, region), current_format().digits) if number else ""
+
+
+def day_text(value: Any) -> str:
+    if isinstance(value, datetime.date):
+        return format_date(value, current_format())
+    return ""
+
+
+# ----------------------------------------------------------------------------- names
+
+
+def contact_label(contact: Contact, hidden: set[str] | frozenset[str]) -> str:
+    """The contact's name, as far as the reader may see it (then an e-mail, a phone, or its number)."""
+    if not hidden:
+        return str(contact)
+    if "first_name" not in hidden and "last_name" not in hidden and contact.display_name:
+        return contact.display_name
+    names = [
+        n
+        for f, n in (("first_name", contact.first_name), ("last_name", contact.last_name))
+        if f not in hidden
+    ]
+    text = " ".join(n for n in names if n)
+    if text:
+        return text
+    if contact.email and "emails" not in hidden:
+        return contact.email
+    if contact.phone and "phones" not in hidden:
+        return contact.phone
+    return f"#{contact.pk}"
+
+
+def member_names(workspace_id: int, ids: Iterable[Any]) -> dict[int, str]:
+    wanted = {int(i) for i in ids if str(i).isdigit()}
+    if not wanted:
+        return {}
+    rows = Membership.objects.filter(workspace_id=workspace_id, pk__in=wanted).select_related("user")
+    return {m.pk: m.user.display_name for m in rows}
+
+
+# ----------------------------------------------------------------------------- custom fields
+
+
+@dataclass
+class CustomValue:
+    definition: CustomField
+    text: str
+    href: str = ""
+    ltr: bool = False
+
+
+def custom_value(
+    definition: CustomField, value: Any, *, members: dict[int, str], region: str, currency: str
+) -> CustomValue:
+    """One stored custom value for display (option labels for choices, the reader's calendar for dates)."""
+    kind = definition.field_type
+    if value is None or value == "" or value == []:
+        return CustomValue(definition, "")
+    ctx = current_format()
+    if kind == CustomFieldType.DATE:
+        day = parse_date(str(value)) if isinstance(value, str) else None
+        return CustomValue(definition, format_date(day, ctx) if day else str(value))
+    if kind == CustomFieldType.DATETIME:
+        moment = parse_datetime(str(value)) if isinstance(value, str) else None
+        return CustomValue(definition, format_datetime(moment, ctx) if moment else str(value))
+    if kind in (CustomFieldType.NUMBER, CustomFieldType.MONEY) and isinstance(value, int | float):
+        if kind == CustomFieldType.MONEY and currency:
+            try:
+                return CustomValue(definition, format_money(Decimal(str(value)), currency, ctx))
+            except (InvalidOperation, ValueError):
+                pass
+        return CustomValue(definition, format_number(value, ctx))
+    if kind == CustomFieldType.BOOLEAN:
+        return CustomValue(definition, _("Yes") if value else _("No"))
+    if kind == CustomFieldType.CHOICE:
+        return CustomValue(definition, customfields.option_label(definition, value))
+    if kind == CustomFieldType.MULTI_CHOICE and isinstance(value, list):
+        labels = [customfields.option_label(definition, v) for v in value]
+        return CustomValue(definition, list_separator().join(labels))
+    if kind == CustomFieldType.MEMBER:
+        return CustomValue(definition, members.get(int(value), f"#{value}") if str(value).isdigit() else "")
+    if kind == CustomFieldType.URL:
+        text = str(value)
+        return CustomValue(definition, text, text if text.startswith(("http://", "https://")) else "", True)
+    if kind == CustomFieldType.EMAIL:
+        return CustomValue(definition, str(value), f"mailto:{value}", True)
+    if kind == CustomFieldType.PHONE:
+        return CustomValue(definition, phone_text(str(value), region), f"tel:{value}", True)
+    return CustomValue(definition, str(value))
+
+
+def custom_member_ids(definitions: Iterable[CustomField], records: Iterable[Any]) -> set[Any]:
+    keys = [d.key for d in definitions if d.field_type == CustomFieldType.MEMBER]
+    return {r.custom.get(k) for r in records for k in keys if r.custom.get(k) is not None}
+
+
+# ----------------------------------------------------------------------------- list columns
+
+
+@dataclass
+class Cell:
+    text: str = ""
+    href: str = ""
+    ltr: bool = False
+    tags: list[Tag] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: Any
+    rule: str | None = None  # the field rule that hides it
+    sort: str | None = None  # the ordering it sorts by
+    cell: Callable[[Any, RowContext], Cell] | None = None
+
+
+@dataclass
+class RowContext:
+    region: str
+    currency: str
+    members: dict[int, str]
+    tags: dict[int, list[Tag]]
+    definitions: dict[str, CustomField]
+
+
+@dataclass
+class Row:
+    record: Any
+    label: str
+    cells: list[Cell]
+
+
+def _text(getter: Callable[[Any], Any]) -> Callable[[Any, RowContext], Cell]:
+    return lambda record, ctx: Cell(text=str(getter(record) or ""))
+
+
+def _moment(name: str) -> Callable[[Any, RowContext], Cell]:
+    return lambda record, ctx: Cell(text=day_text(getattr(record, name)))
+
+
+def _owner(record: Any, ctx: RowContext) -> Cell:
+    return Cell(text=record.owner.user.display_name if record.owner_id and record.owner else "")
+
+
+def _tags(record: Any, ctx: RowContext) -> Cell:
+    return Cell(tags=ctx.tags.get(record.pk, []))
+
+
+def _contact_company(contact: Contact, ctx: RowContext) -> Cell:
+    company = contact.company if contact.company_id else None
+    if company is None:
+        return Cell()
+    href = "" if company.deleted_at else reverse("contacts:company_detail", args=[company.pk])
+    return Cell(text=company.name, href=href)
+
+
+def _parent(company: Company, ctx: RowContext) -> Cell:
+    parent = company.parent if company.parent_id else None
+    if parent is None:
+        return Cell()
+    href = "" if parent.deleted_at else reverse("contacts:company_detail", args=[parent.pk])
+    return Cell(text=parent.name, href=href)
+
+
+def _email(contact: Contact, ctx: RowContext) -> Cell:
+    return Cell(text=contact.email, href=f"mailto:{contact.email}" if contact.email else "", ltr=True)
+
+
+def _phone(contact: Contact, ctx: RowContext) -> Cell:
+    return Cell(
+        text=phone_text(contact.phone, ctx.region),
+        href=f"tel:{contact.phone}" if contact.phone else "",
+        ltr=True,
+    )
+
+
+def _company_phone(company: Company, ctx: RowContext) -> Cell:
+    phones = sorted(company.phones or [], key=lambda p: not p.get("is_primary"))
+    number = str(phones[0].get("number", "")) if phones else ""
+    return Cell(text=phone_text(number, ctx.region), href=f"tel:{number}" if number else "", ltr=True)
+
+
+def _revenue(company: Company, ctx: RowContext) -> Cell:
+    if company.annual_revenue is None:
+        return Cell()
+    if ctx.currency:
+        return Cell(text=format_money(company.annual_revenue, ctx.currency, current_format()))
+    return Cell(text=format_number(company.annual_revenue, current_format()))
+
+
+def _number(name: str) -> Callable[[Any, RowContext], Cell]:
+    def cell(record: Any, ctx: RowContext) -> Cell:
+        value = getattr(record, name)
+        return Cell(text=format_number(value, current_format()) if value is not None else "")
+
+    return cell
+
+
+def _custom_cell(key: str) -> Callable[[Any, RowContext], Cell]:
+    def cell(record: Any, ctx: RowContext) -> Cell:
+        definition = ctx.definitions[key]
+        shown = custom_value(
+            definition, record.custom.get(key), members=ctx.members, region=ctx.region, currency=ctx.currency
+        )
+        return Cell(text=shown.text, href=shown.href, ltr=shown.ltr)
+
+    return cell
+
+
+CONTACT_COLUMNS = (
+    Column("email", gettext_lazy("E-mail"), "emails", cell=_email),
+    Column("phone", gettext_lazy("Phone"), "phones", cell=_phone),
+    Column("company", gettext_lazy("Company"), "company", cell=_contact_company),
+    Column("job_title", gettext_lazy("Job title"), "job_title", cell=_text(lambda c: c.job_title)),
+    Column("owner", gettext_lazy("Owner"), "owner", cell=_owner),
+    Column(
+        "lifecycle_stage",
+        gettext_lazy("Lifecycle stage"),
+        "lifecycle_stage",
+        cell=_text(lambda c: c.lifecycle_stage.label if c.lifecycle_stage_id and c.lifecycle_stage else ""),
+    ),
+    Column("source", gettext_lazy("Source"), "source", cell=_text(lambda c: c.source)),
+    Column("tags", gettext_lazy("Tags"), "tags", cell=_tags),
+    Column(
+        "email_consent",
+        gettext_lazy("E-mail consent"),
+        "email_consent",
+        cell=_text(lambda c: c.get_email_consent_display() if c.email_consent else ""),
+    ),
+    Column(
+        "sms_consent",
+        gettext_lazy("SMS consent"),
+        "sms_consent",
+        cell=_text(lambda c: c.get_sms_consent_display() if c.sms_consent else ""),
+    ),
+    Column("birthday", gettext_lazy("Birthday"), "birthday", cell=_moment("birthday")),
+    Column("created_at", gettext_lazy("Created"), sort="created_at", cell=_moment("created_at")),
+    Column("updated_at", gettext_lazy("Updated"), sort="updated_at", cell=_moment("updated_at")),
+)
+CONTACT_DEFAULT_COLUMNS = ("email", "phone", "company", "owner", "lifecycle_stage", "tags", "updated_at")
+
+COMPANY_COLUMNS = (
+    Column("domain", gettext_lazy("Domain"), "domain", cell=lambda c, ctx: Cell(text=c.domain, ltr=True)),
+    Column(
+        "website",
+        gettext_lazy("Website"),
+        "website",
+        cell=lambda c, ctx: Cell(text=c.website, href=c.website, ltr=True),
+    ),
+    Column("industry", gettext_lazy("Industry"), "industry", cell=_text(lambda c: c.industry)),
+    Column(
+        "company_type",
+        gettext_lazy("Type"),
+        "company_type",
+        cell=_text(lambda c: c.get_company_type_display() if c.company_type else ""),
+    ),
+    Column("phone", gettext_lazy("Phone"), "phones", cell=_company_phone),
+    Column("employees", gettext_lazy("Employees"), "employees", cell=_number("employees")),
+    Column("annual_revenue", gettext_lazy("Annual revenue"), "annual_revenue", cell=_revenue),
+    Column("parent", gettext_lazy("Parent company"), "parent", cell=_parent),
+    Column("owner", gettext_lazy("Owner"), "owner", cell=_owner),
+    Column("tags", gettext_lazy("Tags"), "tags", cell=_tags),
+    Column("created_at", gettext_lazy("Created"), sort="created_at", cell=_moment("created_at")),
+    Column("updated_at", gettext_lazy("Updated"), sort="updated_at", cell=_moment("updated_at")),
+)
+COMPANY_DEFAULT_COLUMNS = ("domain", "industry", "phone", "owner", "tags", "updated_at")
+
+
+def available_columns(
+    fixed: Iterable[Column], definitions: Iterable[CustomField], hidden: set[str]
+) -> list[Column]:
+    """The columns a reader may choose: fixed ones whose field is not hidden, then the custom fields."""
+    columns = [c for c in fixed if c.rule is None or c.rule not in hidden]
+    columns.extend(
+        Column(d.path, d.label, d.path, cell=_custom_cell(d.key)) for d in definitions if d.path not in hidden
+    )
+    return columns
+
+
+def chosen_columns(
+    available: list[Column], requested: list[str] | None, default: Iterable[str]
+) -> list[Column]:
+    """The columns named in `columns=` (comma-separated or repeated), in that order; the defaults when the
+    parameter is absent. Unknown or hidden names are ignored."""
+    by_key = {c.key: c for c in available}
+    if requested is None:
+        return [by_key[k] for k in default if k in by_key]
+    keys: list[str] = []
+    for value in requested:
+        keys.extend(k.strip() for k in value.split(",") if k.strip() in by_key and k.strip() not in keys)
+    return [by_key[k] for k in keys]
+
+
+def build_rows(
+    records: list[Any], columns: list[Column], ctx: RowContext, label: Callable[[Any], str]
+) -> list[Row]:
+    return [Row(record=r, label=label(r), cells=[c.cell(r, ctx) for c in columns if c.cell]) for r in records]
+
+
+# ----------------------------------------------------------------------------- timeline
+
+
+@dataclass
+class Change:
+    label: str
+    old: str
+    new: str
+
+
+@dataclass
+class TimelineRow:
+    kind: str
+    at: datetime.datetime
+    note: Any = None
+    entry: AuditEntry | None = None
+    changes: list[Change] = field(default_factory=list)
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _expand_custom(changes: dict[str, Any]) -> dict[str, Any]:
+    """A change of the whole `custom` object (a record's creation) as one change per custom field, so field
+    rules and labels apply to each."""
+    pair = changes.get("custom")
+    if not (isinstance(pair, list) and len(pair) == 2):
+        return changes
+    old, new = (v if isinstance(v, dict) else {} for v in pair)
+    result = {k: v for k, v in changes.items() if k != "custom"}
+    for key in sorted(set(old) | set(new)):
+        if old.get(key) != new.get(key):
+            result.setdefault(f"custom.{key}", [old.get(key), new.get(key)])
+    return result
+
+
+def _field_labels(
+    entity: str, model: Any, definitions: Iterable[CustomField], workspace_id: int
+) -> dict[str, str]:
+    labels = {
+        f.name: str(getattr(f, "verbose_name", f.name))
+        for f in model._meta.get_fields()
+        if hasattr(f, "verbose_name")
+    }
+    labels.update({name: str(label) for name, label in policy.entity(entity).fields})
+    labels.update({d.path: d.label for d in definitions})
+    return labels
+
+
+def timeline_rows(
+    member: Membership,
+    *,
+    entity: str,
+    record_id: int,
+    definitions: list[CustomField],
+    region: str,
+    currency: str,
+) -> list[TimelineRow]:
+    """The record's notes and audited changes, newest first, without what the reader may not see; ids of
+    related records shown by name."""
+    items = selectors.timeline(member, entity=entity, record_id=record_id)
+    entries = audit_redacted(member, [i.record for i in items if i.kind == "audit"])
+    hidden = policy.hidden_fields(member, entity)
+    model = Contact if entity == "contact" else Company
+    labels = _field_labels(entity, model, definitions, member.workspace_id)
+    by_key = {d.path: d for d in definitions}
+    refs: dict[str, set[Any]] = {"owner": set(), "company": set(), "parent": set(), "lifecycle_stage": set()}
+    for entry in entries:
+        entry.changes = {
+            k: v for k, v in _expand_custom(entry.changes).items() if RULE_OF.get(k, k) not in hidden
+        }
+        for name, pair in entry.changes.items():
+            if name in refs and isinstance(pair, list):
+                refs[name].update(v for v in pair if v is not None)
+    names: dict[str, dict[int, str]] = {
+        "owner": member_names(member.workspace_id, refs["owner"]),
+        "company": {},
+        "lifecycle_stage": {},
+    }
+    company_ids = refs["company"] | refs["parent"]
+    if company_ids:
+        names["company"] = dict(
+            Company.all_objects.filter(workspace_id=member.workspace_id, pk__in=company_ids).values_list(
+                "pk", "name"
+            )
+        )
+    names["parent"] = names["company"]
+    if refs["lifecycle_stage"]:
+        names["lifecycle_stage"] = {
+            s.pk: s.label
+            for s in LifecycleStage.objects.filter(
+                workspace_id=member.workspace_id, pk__in=refs["lifecycle_stage"]
+            )
+        }
+    custom_members = member_names(
+        member.workspace_id,
+        {
+            v
+            for e in entries
+            for k, pair in e.changes.items()
+            if k in by_key and by_key[k].field_type == CustomFieldType.MEMBER and isinstance(pair, list)
+            for v in pair
+            if v is not None
+        },
+    )
+
+    choice_labels = {f.name: dict(f.flatchoices) for f in model._meta.concrete_fields if f.choices}
+
+    def _item(name: str, value: Any) -> str:
+        """One element of a list value: a phone (E.164 or {number, …}), an e-mail, an address, a name."""
+        if isinstance(value, dict):
+            if "number" in value:
+                return phone_text(str(value["number"]), region)
+            if "email" in value:
+                return str(value["email"])
+            return " ".join(str(v) for k, v in value.items() if v and k != "label")
+        if name == "phones":
+            return phone_text(str(value), region)
+        return str(value)
+
+    def shown(name: str, value: Any) -> str:
+        if value is None or value == "" or value == []:
+            return "∅"
+        if name in names and str(value).isdigit():
+            return names[name].get(int(value), f"#{value}")
+        if name in by_key:
+            return custom_value(
+                by_key[name], value, members=custom_members, region=region, currency=currency
+            ).text
+        if name in choice_labels and isinstance(value, str):
+            return str(choice_labels[name].get(value, value))
+        if isinstance(value, list):
+            return list_separator().join(_item(name, v) for v in value)
+        if isinstance(value, dict):
+            return list_separator().join(f"{k}: {v}" for k, v in value.items() if v)
+        if isinstance(value, bool):
+            return _("Yes") if value else _("No")
+        if isinstance(value, str) and _ISO_DAY.match(value):
+            day = parse_date(value)
+            return format_date(day, current_format()) if day else value
+        if isinstance(value, str) and _ISO_MOMENT.match(value):
+            moment = parse_datetime(value)
+            return format_datetime(moment, current_format()) if moment else value
+        return str(value)
+
+    rows = []
+    for item in items:
+        if item.kind == "note":
+            rows.append(TimelineRow(kind="note", at=item.at, note=item.record))
+            continue
+        entry = item.record
+        changes = [
+            Change(capfirst(labels.get(name, name)), shown(name, pair[0]), shown(name, pair[1]))
+            for name, pair in entry.changes.items()
+            if isinstance(pair, list) and len(pair) == 2 and not (_empty(pair[0]) and _empty(pair[1]))
+        ]
+        rows.append(TimelineRow(kind="audit", at=item.at, entry=entry, changes=changes))
+    return rows
