@@ -35,7 +35,7 @@ class ListFilterForm(forms.Form):
     tags_mode = forms.ChoiceField(
         label=_("Tags to match"),
         required=False,
-        choices=[("any", _("Any of them")), ("all", _("All of them"))],
+        choices=[("", _("Any of them")), ("all", _("All of them"))],
     )
     owner = forms.ChoiceField(label=_("Owner"), required=False, choices=())
     created_from = CalendarDateField(label=_("Created from"), required=False)
