@@ -62,8 +62,8 @@ from peyvand.contacts.schemas import (
 )
 from peyvand.core import customfields, recycle
 from peyvand.core import tags as tag_services
-from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, envelope, expected_version
-from peyvand.core.errors import DomainError, NotFoundError, ValidationFailedError
+from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, ErrorOut, envelope, expected_version
+from peyvand.core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationFailedError
 from peyvand.core.models import AuditEntry, CustomField, Tag
 from peyvand.core.pagination import MAX_LIMIT, clamp_limit, keyset_page
 from peyvand.core.text import normalize
@@ -145,6 +145,13 @@ def _tag_briefs(tags: Iterable[Tag]) -> list[dict[str, Any]]:
     return [{"id": t.pk, "name": t.name, "color": t.color} for t in tags]
 
 
+def _shown(company: Company | None, visible: set[int]) -> Company | None:
+    """A linked company as output shows it: only one the member may see, and not one in the recycle bin."""
+    if company is None or company.pk not in visible or company.deleted_at is not None:
+        return None
+    return company
+
+
 def _visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
     """Which of these companies `member` may see (one query, and none when they see all)."""
     if not ids or member.scope_for("company", Action.VIEW) == "all":
@@ -163,7 +170,7 @@ def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, 
     company_name_hidden = "name" in hidden_fields(member, "company")
     result = []
     for contact in contacts:
-        company = contact.company if contact.company_id in companies else None
+        company = _shown(contact.company, companies)
         data: dict[str, Any] = {
             "id": contact.pk,
             "version": contact.version,
@@ -231,7 +238,7 @@ def companies_out(member: Membership, companies: list[Company]) -> list[dict[str
     parents = _visible_company_ids(member, {c.parent_id for c in companies if c.parent_id})
     result = []
     for company in companies:
-        parent = company.parent if company.parent_id in parents else None
+        parent = _shown(company.parent, parents)
         data: dict[str, Any] = {
             "id": company.pk,
             "version": company.version,
@@ -390,8 +397,6 @@ def _deleted(member: Membership, model: type[Model], entity: str, record_id: int
     if record is None:
         raise NotFoundError()
     if not member.may(Action.DELETE, record, entity=entity):
-        from peyvand.core.errors import PermissionDeniedError
-
         raise PermissionDeniedError()
     return record
 
@@ -649,7 +654,7 @@ def update_company(request: HttpRequest, company_id: int, payload: CompanyPatchI
 
 @router.delete("/companies/{company_id}", response={204: None, **ERRORS_WRITE}, tags=["companies"])
 def delete_company(request: HttpRequest, company_id: int) -> Status:
-    """Move the company to the recycle bin; its people keep their link while it is there."""
+    """Move the company to the recycle bin; its people show no company until it is restored."""
     member = _member(request)
     company = access.access_company(member=member, company_id=company_id, action=Action.DELETE)
     recycle.soft_delete(actor=member, record=company)
@@ -667,7 +672,9 @@ def restore_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
 
 
 @router.get(
-    "/companies/{company_id}/people", response={200: ContactPageOut, **ERRORS_READ}, tags=["companies"]
+    "/companies/{company_id}/people",
+    response={200: ContactPageOut, 403: ErrorOut, **ERRORS_READ},
+    tags=["companies"],
 )
 def list_company_people(
     request: HttpRequest, company_id: int, filters: Query[ContactListQuery]
@@ -675,6 +682,9 @@ def list_company_people(
     """The company's contacts the caller may see (the contact list's filters apply)."""
     member = _member(request)
     company = access.access_company(member=member, company_id=company_id)
+    if "company" in hidden_fields(member, "contact"):
+        # the list would tell which company each person is at, a field the role hides
+        raise PermissionDeniedError(_("Your role hides the company of contacts."))
     parsed = _page_params(request, selectors.CONTACT_ORDERINGS)
     parsed.company = company.pk
     return _contact_page(member, selectors.contact_list(member, parsed), parsed, filters)
