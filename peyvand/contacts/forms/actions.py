@@ -44,6 +44,7 @@ class IdsField(forms.TypedMultipleChoiceField):
     """Selected rows by id (checked against the member's reach row by row, not here)."""
 
     def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("error_messages", {"required": _("Select at least one row first.")})
         super().__init__(coerce=int, choices=(), required=True, **kwargs)
 
     def valid_value(self, value: Any) -> bool:

@@ -92,14 +92,15 @@ def company_list(request: HttpRequest) -> HttpResponse:
     if htmx_target(request) == "pv-results":
         return render(request, "contacts/list.html#results", context, status=status)
     members = lists.active_members(member)
+    tags = lists.visible_tags(member)
     context["filter_form"] = ListFilterForm(
         filter_form_data(request.GET),
-        tags=lists.visible_tags(member),
+        tags=tags,
         members=members,
         definitions=context["definitions"],
         hidden=context["hidden"],
     )
-    context["bulk"] = lists.bulk_panel(member, SPEC, members)
+    context["bulk"] = lists.bulk_panel(member, SPEC, members=members, tags=tags)
     context["quick_form"] = None
     context["title"] = _("Companies")
     context["new_url"] = (

@@ -124,16 +124,18 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     selected_company = None
     if request.GET.get("company", "").isdigit():
         selected_company = access.companies_visible_to(member).filter(pk=request.GET["company"]).first()
+    tags = lists.visible_tags(member)
+    stages = list(LifecycleStage.objects.filter(workspace_id=member.workspace_id))
     context["filter_form"] = ContactFilterForm(
         filter_form_data(request.GET),
-        tags=lists.visible_tags(member),
+        tags=tags,
         members=members,
         definitions=context["definitions"],
         hidden=context["hidden"],
-        stages=LifecycleStage.objects.filter(workspace_id=member.workspace_id),
+        stages=stages,
         companies=_company_options(member, selected_company),
     )
-    context["bulk"] = lists.bulk_panel(member, SPEC, members)
+    context["bulk"] = lists.bulk_panel(member, SPEC, members=members, tags=tags, stages=stages)
     context["quick_form"] = _quick_form(member)
     context["title"] = _("Contacts")
     context["new_url"] = (
@@ -188,16 +190,21 @@ def contact_quick_create(request: HttpRequest) -> HttpResponse:
 
 
 def _inline_fields(
-    member: Membership, contact: Contact, hidden: set[str], read_only: set[str]
+    member: Membership,
+    contact: Contact,
+    hidden: set[str],
+    read_only: set[str],
+    may_change: bool | None = None,
 ) -> dict[str, Any]:
-    may_change = member.may(Action.CHANGE, contact)
+    """The fields edited in place on the contact page, each with whether this member may edit it."""
+    if may_change is None:
+        may_change = member.may(Action.CHANGE, contact)
+    may_assign = may_change and "owner" not in hidden and member.may(Action.ASSIGN, contact)
     fields = {}
     for name in INLINE_FIELDS:
         if name in hidden:
             continue
-        editable = may_change and name not in read_only
-        if name == "owner":
-            editable = editable and member.may(Action.ASSIGN, contact)
+        editable = may_change and name not in read_only and (name != "owner" or may_assign)
         fields[name] = _inline_display(contact, name, editable)
     return fields
 
@@ -220,6 +227,7 @@ def detail_context(member: Membership, contact: Contact) -> dict[str, Any]:
         )
         for d in definitions
     ]
+    may_change = member.may(Action.CHANGE, contact)
     company_visible = bool(
         contact.company_id and access.companies_visible_to(member).filter(pk=contact.company_id).exists()
     )
@@ -234,8 +242,8 @@ def detail_context(member: Membership, contact: Contact) -> dict[str, Any]:
         "tags": selectors.contact_tags([contact.pk]).get(contact.pk, []) if "tags" not in hidden else [],
         "custom": [c for c in custom if c.text],
         "company_visible": company_visible,
-        "inline": _inline_fields(member, contact, hidden, read_only),
-        "may_change": member.may(Action.CHANGE, contact),
+        "inline": _inline_fields(member, contact, hidden, read_only, may_change),
+        "may_change": may_change,
         "may_delete": member.may(Action.DELETE, contact),
     }
     context.update(timeline_context(member, contact=contact, definitions=definitions))

@@ -173,20 +173,24 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
     }
 
 
-def bulk_panel(member: Membership, spec: ListSpec, members: list[Membership]) -> dict[str, Any]:
+def bulk_panel(
+    member: Membership,
+    spec: ListSpec,
+    *,
+    members: list[Membership],
+    tags: list[Tag],
+    stages: list[LifecycleStage] | None = None,
+) -> dict[str, Any]:
+    """The bulk action bar: the actions the role allows and the choices they need (lists the page has
+    loaded for its filters already)."""
     allowed = bulk_actions(member, spec.entity)
     if not allowed:
         return {}
-    stages = (
-        list(LifecycleStage.objects.filter(workspace_id=member.workspace_id))
-        if "set_lifecycle" in allowed
-        else []
-    )
     return {
         "actions": [(k, v) for k, v in BULK_ACTIONS if k in allowed],
-        "tags": visible_tags(member) if "add_tag" in allowed else [],
+        "tags": tags if "add_tag" in allowed else [],
         "members": members if "assign_owner" in allowed else [],
-        "stages": stages,
+        "stages": (stages or []) if "set_lifecycle" in allowed else [],
     }
 
 

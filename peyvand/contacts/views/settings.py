@@ -48,7 +48,12 @@ def _tag_context(
             {"tag": t, "contacts": usage[t.pk].get("contact", 0), "companies": usage[t.pk].get("company", 0)}
             for t in all_tags
         ],
-        "create_form": (create_form or TagForm()) if member.may(Action.CREATE, entity="tag") else None,
+        # A colour input cannot be empty: offer the next colour of the palette.
+        "create_form": (
+            create_form or TagForm(initial={"color": tags.PALETTE[len(all_tags) % len(tags.PALETTE)]})
+        )
+        if member.may(Action.CREATE, entity="tag")
+        else None,
         "merge_form": (merge_form or TagMergeForm(tags=all_tags))
         if may_merge and len(all_tags) > 1
         else None,
