@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peyvand.contacts.views import companies, contacts, notes, search, settings
+from peyvand.contacts.views import companies, contacts, inline, notes, search, settings
 
 app_name = "contacts"
 
@@ -13,7 +13,7 @@ urlpatterns = [
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
-    path("contacts/<int:contact_id>/field/<slug:name>/", contacts.contact_inline, name="contact_inline"),
+    path("contacts/<int:contact_id>/field/<slug:name>/", inline.contact_inline, name="contact_inline"),
     path("contacts/<int:contact_id>/notes/", notes.contact_note_add, name="contact_note_add"),
     path("companies/", companies.company_list, name="company_list"),
     path("companies/count/", companies.company_count, name="company_count"),

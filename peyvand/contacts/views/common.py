@@ -3,7 +3,6 @@ paging in both directions, and what a list's query string carries."""
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -177,9 +176,3 @@ def paginate(queryset: Any, *, ordering: str, params: Mapping[str, Any], limit: 
     page = pagination.keyset_page(queryset, ordering=ordering, limit=limit, cursor=cursor or None)
     previous = _cursor_of(page.items[0], ordering) if cursor and page.items else None
     return ListPage(items=page.items, next_cursor=page.next_cursor, previous_cursor=previous)
-
-
-def today() -> datetime.date:
-    from django.utils import timezone
-
-    return timezone.localdate()

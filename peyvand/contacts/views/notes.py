@@ -20,7 +20,7 @@ from peyvand.contacts import access, services
 from peyvand.contacts.forms import NoteForm
 from peyvand.contacts.models import Company, Contact, Note
 from peyvand.contacts.views.common import error_text, is_htmx, member_of
-from peyvand.contacts.views.presenters import timeline_rows
+from peyvand.contacts.views.timeline import timeline_rows
 from peyvand.core import customfields, recycle
 from peyvand.core.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from peyvand.core.models import CustomField
