@@ -172,6 +172,7 @@ def test_inline_edit_and_notes(site, iran):
     page.fill("#pv-inline-job_title-value", "Purchasing manager")
     page.keyboard.press("Enter")
     expect(job.locator("[data-value]")).to_have_text("Purchasing manager")
+    expect(page.locator("#pv-events")).to_contain_text("Purchasing manager")  # the timeline follows
     contact.refresh_from_db()
     assert contact.job_title == "Purchasing manager"
 

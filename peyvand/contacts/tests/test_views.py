@@ -135,6 +135,8 @@ def test_other_workspace_records_are_not_found(crm, web_client_for):
         reverse("contacts:company_detail", args=[company.pk]),
         reverse("contacts:company_edit", args=[company.pk]),
         reverse("contacts:note_edit", args=[note.pk]),
+        reverse("contacts:contact_timeline", args=[contact.pk]),
+        reverse("contacts:company_timeline", args=[company.pk]),
     ]:
         assert client.get(path).status_code == 404, path
     for path in [
@@ -538,6 +540,9 @@ def test_inline_edit_with_htmx(crm, web_client_for):
         **HX,
     )
     assert stage.status_code == 200 and "Customer" in stage.content.decode()
+    events = client.get(reverse("contacts:contact_timeline", args=[contact.pk]), **HX).content.decode()
+    assert 'id="pv-events"' in events
+    assert "<ins>Buyer</ins>" in events and "<html" not in events
     stale = client.post(url, {"value": "Old", "expected_version": 1}, **HX)
     assert stale.status_code == 422 and "changed by someone else" in stale.content.decode()
     # The owner field needs the assign permission, which a sales rep lacks.

@@ -69,11 +69,12 @@ def timeline_context(
         if row.note is not None:
             row.may_change, row.may_delete = permissions[row.note.pk]  # type: ignore[attr-defined]
     may_write = member.may(Action.CREATE, entity="note")
-    url_name = "contacts:contact_note_add" if contact is not None else "contacts:company_note_add"
+    prefix = "contacts:contact" if contact is not None else "contacts:company"
     return {
         "timeline": rows,
         "note_form": (form or NoteForm()) if may_write else None,
-        "note_url": reverse(url_name, args=[record.pk]),
+        "note_url": reverse(f"{prefix}_note_add", args=[record.pk]),
+        "events_url": reverse(f"{prefix}_timeline", args=[record.pk]),
     }
 
 
@@ -118,6 +119,21 @@ def contact_note_add(request: HttpRequest, contact_id: int) -> HttpResponse:
 @require_POST
 def company_note_add(request: HttpRequest, company_id: int) -> HttpResponse:
     return _note_add(request, company=access.access_company(member=member_of(request), company_id=company_id))
+
+
+@member_required
+def contact_timeline(request: HttpRequest, contact_id: int) -> HttpResponse:
+    """The timeline's entries again (after an in-place edit, so the change shows at once)."""
+    member = member_of(request)
+    contact = access.access_contact(member=member, contact_id=contact_id)
+    return render(request, "contacts/timeline.html#events", timeline_context(member, contact=contact))
+
+
+@member_required
+def company_timeline(request: HttpRequest, company_id: int) -> HttpResponse:
+    member = member_of(request)
+    company = access.access_company(member=member, company_id=company_id)
+    return render(request, "contacts/timeline.html#events", timeline_context(member, company=company))
 
 
 def _note_response(
