@@ -241,6 +241,18 @@ def test_hidden_fields_never_render(crm, web_client_for):
     assert refused.status_code == 422 and not refused.context["rows"]
 
 
+def test_tags_are_not_shown_to_a_role_that_may_not_see_tags(crm, web_client_for):
+    role = crm.read_only.role
+    role.permissions = {k: v for k, v in role.permissions.items() if k != "tag"}
+    role.save()
+    crm.read_only.refresh_from_db()
+    client = web_client_for(crm.read_only)
+    listed = client.get(reverse("contacts:contact_list"), {"columns": "tags"})
+    assert [c.key for c in listed.context["columns"]] == [] and "VIP" not in listed.content.decode()
+    page = client.get(reverse("contacts:contact_detail", args=[crm.owners_contact.pk])).content.decode()
+    assert "VIP" not in page
+
+
 def test_read_only_field_is_disabled_and_left_alone(crm, web_client_for):
     _rules(crm.rep, {"contact": {"job_title": "read_only"}})
     client = web_client_for(crm.rep)

@@ -12,6 +12,7 @@ from django.http import HttpRequest, QueryDict
 from django.utils.dateparse import parse_date
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from peyvand.accounts import policy
 from peyvand.accounts.models import Membership
 from peyvand.core import calendars, pagination
 from peyvand.core.errors import DomainError, ValidationFailedError
@@ -24,6 +25,15 @@ DATE_PARAMS = ("created_from", "created_to", "updated_from", "updated_to")
 
 def member_of(request: HttpRequest) -> Membership:
     return request.member  # type: ignore[attr-defined,no-any-return]
+
+
+def hidden_for(member: Membership, entity: str) -> set[str]:
+    """The fields of `entity` not shown to `member`: hidden by their role's field rules, and the tags when
+    their role may not see tags at all."""
+    hidden = set(policy.hidden_fields(member, entity))
+    if not member.may("view", entity="tag"):
+        hidden.add("tags")
+    return hidden
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -26,6 +26,7 @@ from peyvand.contacts.views.common import (
     collect_refusals,
     filter_form_data,
     form_status,
+    hidden_for,
     htmx_target,
     is_htmx,
     member_of,
@@ -126,7 +127,7 @@ def company_bulk(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
     member = member_of(request)
     company = access.access_company(member=member, company_id=company_id)
-    hidden = policy.hidden_fields(member, "company")
+    hidden = hidden_for(member, "company")
     workspace = member.workspace
     definitions = [
         d for d in customfields.definitions(member.workspace_id, "company") if d.path not in hidden
@@ -142,7 +143,7 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
         )
         for d in definitions
     ]
-    contact_hidden = policy.hidden_fields(member, "contact")
+    contact_hidden = hidden_for(member, "contact")
     people_qs = (
         access.contacts_visible_to(member).filter(company=company).select_related("owner__user")
         if member.may(Action.VIEW, entity="contact") and "company" not in contact_hidden
@@ -213,7 +214,7 @@ def company_form(member: Membership, data: Any, company: Company | None) -> Comp
         record=company,
         definitions=customfields.definitions(member.workspace_id, "company"),
         members=members,
-        hidden=policy.hidden_fields(member, "company"),
+        hidden=hidden_for(member, "company"),
         read_only=policy.read_only_fields(member, "company"),
         region=member.workspace.country,
         companies=companies,

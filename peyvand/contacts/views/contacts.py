@@ -31,6 +31,7 @@ from peyvand.contacts.views.common import (
     collect_refusals,
     filter_form_data,
     form_status,
+    hidden_for,
     htmx_target,
     is_htmx,
     member_of,
@@ -97,7 +98,7 @@ def _quick_form(member: Membership, data: Any = None) -> QuickContactForm | None
         return None
     return QuickContactForm(
         data,
-        hidden=policy.hidden_fields(member, "contact"),
+        hidden=hidden_for(member, "contact"),
         read_only=policy.read_only_fields(member, "contact"),
     )
 
@@ -174,7 +175,7 @@ def contact_quick_create(request: HttpRequest) -> HttpResponse:
     context = {
         "quick_form": _quick_form(member) if created else form,
         "created": created,
-        "created_label": contact_label(created, policy.hidden_fields(member, "contact")) if created else "",
+        "created_label": contact_label(created, hidden_for(member, "contact")) if created else "",
     }
     if not is_htmx(request):
         return render(request, "contacts/quick_create.html", context, status=422)
@@ -186,7 +187,7 @@ def contact_quick_create(request: HttpRequest) -> HttpResponse:
 
 
 def detail_context(member: Membership, contact: Contact) -> dict[str, Any]:
-    hidden = policy.hidden_fields(member, "contact")
+    hidden = hidden_for(member, "contact")
     read_only = policy.read_only_fields(member, "contact")
     workspace = member.workspace
     definitions = [
@@ -239,7 +240,7 @@ def contact_delete(request: HttpRequest, contact_id: int) -> HttpResponse:
     member = member_of(request)
     contact = access.access_contact(member=member, contact_id=contact_id, action=Action.DELETE)
     recycle.soft_delete(actor=member, record=contact)
-    label = contact_label(contact, policy.hidden_fields(member, "contact"))
+    label = contact_label(contact, hidden_for(member, "contact"))
     messages.success(request, _("“%(name)s” moved to the recycle bin.") % {"name": label})
     return redirect("contacts:contact_list")
 
@@ -264,7 +265,7 @@ def contact_form(member: Membership, data: Any, contact: Contact | None) -> Cont
         record=contact,
         definitions=customfields.definitions(member.workspace_id, "contact"),
         members=members,
-        hidden=policy.hidden_fields(member, "contact"),
+        hidden=hidden_for(member, "contact"),
         read_only=policy.read_only_fields(member, "contact"),
         region=member.workspace.country,
         companies=companies,
@@ -331,7 +332,7 @@ def contact_edit(request: HttpRequest, contact_id: int | None = None) -> HttpRes
         else:
             messages.success(request, _("Contact saved.") if contact else _("Contact created."))
             return redirect("contacts:contact_detail", contact_id=saved.pk)
-    hidden = policy.hidden_fields(member, "contact")
+    hidden = hidden_for(member, "contact")
     context = {
         "form": form,
         "contact": contact,

@@ -19,7 +19,7 @@ from peyvand.contacts import access, services
 from peyvand.contacts.forms import InlineForm, member_choices
 from peyvand.contacts.models import Contact, LifecycleStage
 from peyvand.contacts.views import lists
-from peyvand.contacts.views.common import error_text, is_htmx, member_of
+from peyvand.contacts.views.common import error_text, hidden_for, is_htmx, member_of
 from peyvand.core.errors import ConflictError, NotFoundError, PermissionDeniedError, ValidationFailedError
 
 INLINE_FIELDS = ("job_title", "lifecycle_stage", "owner")
@@ -78,7 +78,7 @@ def contact_inline(request: HttpRequest, contact_id: int, name: str) -> HttpResp
     """One field edited in place: GET shows it (or, with `?edit=1`, its input); POST saves it."""
     member = member_of(request)
     contact = access.access_contact(member=member, contact_id=contact_id)
-    hidden = policy.hidden_fields(member, "contact")
+    hidden = hidden_for(member, "contact")
     read_only = policy.read_only_fields(member, "contact")
     field = inline_fields(member, contact, hidden, read_only).get(name)
     if field is None:

@@ -26,6 +26,7 @@ from peyvand.contacts.models import LifecycleStage
 from peyvand.contacts.views.common import (
     ListPage,
     carried,
+    hidden_for,
     member_of,
     paginate,
     query_string,
@@ -120,7 +121,7 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
     """Everything the list page (or its results partial) shows for this query string."""
     member = member_of(request)
     params = request.GET
-    hidden = policy.hidden_fields(member, spec.entity)
+    hidden = hidden_for(member, spec.entity)
     definitions = [
         d for d in customfields.definitions(member.workspace_id, spec.entity) if d.path not in hidden
     ]

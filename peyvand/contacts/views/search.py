@@ -5,10 +5,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from peyvand.accounts import policy
 from peyvand.accounts.decorators import member_required
 from peyvand.contacts import selectors
-from peyvand.contacts.views.common import is_htmx, member_of
+from peyvand.contacts.views.common import hidden_for, is_htmx, member_of
 from peyvand.contacts.views.presenters import contact_label
 
 
@@ -17,8 +16,8 @@ def search(request: HttpRequest) -> HttpResponse:
     member = member_of(request)
     query = request.GET.get("q", "").strip()[:100]
     found = selectors.quick_search(member, query, limit=8 if is_htmx(request) else 50)
-    contact_hidden = policy.hidden_fields(member, "contact")
-    company_hidden = policy.hidden_fields(member, "company")
+    contact_hidden = hidden_for(member, "contact")
+    company_hidden = hidden_for(member, "company")
     contacts = [
         {
             "record": c,

@@ -18,6 +18,7 @@ from peyvand.accounts.models import Membership
 from peyvand.accounts.selectors import audit_redacted
 from peyvand.contacts import selectors
 from peyvand.contacts.models import Company, Contact, LifecycleStage
+from peyvand.contacts.views.common import hidden_for
 from peyvand.contacts.views.presenters import custom_value, list_separator, member_names, phone_text
 from peyvand.core.calendars import current_format, format_date, format_datetime
 from peyvand.core.models import AuditEntry, CustomField, CustomFieldType
@@ -94,7 +95,7 @@ def timeline_rows(
     related records shown by name."""
     items = selectors.timeline(member, entity=entity, record_id=record_id)
     entries = audit_redacted(member, [i.record for i in items if i.kind == "audit"])
-    hidden = policy.hidden_fields(member, entity)
+    hidden = hidden_for(member, entity)
     model = Contact if entity == "contact" else Company
     labels = _field_labels(entity, model, definitions, member.workspace_id)
     by_key = {d.path: d for d in definitions}
