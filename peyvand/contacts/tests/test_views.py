@@ -453,6 +453,53 @@ def test_list_query_count_does_not_grow_with_rows(crm, web_client_for):
     assert count() == small
 
 
+def test_company_list_query_count_does_not_grow_with_rows(crm, web_client_for):
+    client = web_client_for(crm.manager)
+    params = {"columns": "domain,phone,parent,owner,tags,annual_revenue,created_at"}
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("contacts:company_list"), params).status_code == 200
+        return len(queries)
+
+    small = count()
+    for i in range(40):
+        make_company(
+            crm.owner,
+            f"Company {i}",
+            parent=crm.company,
+            owner=crm.rep,
+            tags=["a", "b"],
+            phones=["02112345678"],
+        )
+    assert count() == small
+
+
+def test_no_script_fallbacks(crm, web_client_for):
+    client = web_client_for(crm.rep)
+    contact = crm.reps_contact
+    inline = client.get(reverse("contacts:contact_inline", args=[contact.pk, "job_title"]), {"edit": "1"})
+    assert inline.status_code == 200 and "<html" in inline.content.decode()
+    saved = client.post(
+        reverse("contacts:contact_inline", args=[contact.pk, "job_title"]), {"value": "Buyer"}
+    )
+    assert saved.status_code == 302
+    note = services.note_create(actor=crm.rep, contact=contact, body="First")
+    page = client.get(reverse("contacts:note_edit", args=[note.pk]))
+    assert page.status_code == 200 and "<textarea" in page.content.decode()
+    assert client.post(reverse("contacts:note_edit", args=[note.pk]), {"body": "Second"}).status_code == 302
+    assert (
+        client.post(reverse("contacts:contact_note_add", args=[contact.pk]), {"body": "Third"}).status_code
+        == 302
+    )
+    quick = client.post(reverse("contacts:contact_quick_create"), {"quick-first_name": "Plain"})
+    assert quick.status_code == 302
+    assert (
+        Note.objects.filter(contact=contact).count() == 2
+        and Contact.objects.filter(first_name="Plain").exists()
+    )
+
+
 def test_htmx_partials_and_count(crm, web_client_for):
     client = web_client_for(crm.owner)
     results = client.get(reverse("contacts:contact_list"), HTTP_HX_TARGET="pv-results", **HX)
