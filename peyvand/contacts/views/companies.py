@@ -201,7 +201,11 @@ def company_form(member: Membership, data: Any, company: Company | None) -> Comp
     members = lists.active_members(member)
     if company is not None and company.owner is not None and company.owner not in members:
         members.append(company.owner)
-    companies = list(access.companies_visible_to(member).order_by("sort_key", "id")[:COMPANY_OPTIONS])
+    companies = list(
+        access.companies_visible_to(member)
+        .only("id", "name", "workspace_id", "parent_id")
+        .order_by("sort_key", "id")[:COMPANY_OPTIONS]
+    )
     if company is not None and company.parent is not None and company.parent not in companies:
         companies.append(company.parent)
     tag_names = (

@@ -87,7 +87,11 @@ def _require_view(member: Membership) -> None:
 
 
 def _company_options(member: Membership, current: Any = None) -> list[Any]:
-    companies = list(access.companies_visible_to(member).order_by("sort_key", "id")[:COMPANY_OPTIONS])
+    companies = list(
+        access.companies_visible_to(member)
+        .only("id", "name", "workspace_id", "parent_id")
+        .order_by("sort_key", "id")[:COMPANY_OPTIONS]
+    )
     if current is not None and current not in companies:
         companies.append(current)
     return companies
