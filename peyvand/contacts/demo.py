@@ -218,7 +218,9 @@ def random_phone(rng: random.Random, language: str) -> str:
     """A number as people type it: Persian digits for Iranian mobiles, Thai mobiles with +66, London otherwise
     (the 020 7946 0xxx range is set aside for drama and examples)."""
     if language == "fa":
-        digits = f"{rng.choice(('0912', '0919', '0935', '0936', '0901', '0990'))}{rng.randint(1000000, 9999999)}"
+        digits = (
+            f"{rng.choice(('0912', '0919', '0935', '0936', '0901', '0990'))}{rng.randint(1000000, 9999999)}"
+        )
         return digits.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     if language == "th":
         return f"+66 8{rng.randint(1, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"

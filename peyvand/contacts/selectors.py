@@ -44,19 +44,55 @@ CONTACT_ORDERINGS = {
 COMPANY_ORDERINGS = CONTACT_ORDERINGS
 
 
-def search_condition(query: str) -> Q | None:
-    """Condition matching `query` anywhere in the search text, as a Persian, Thai or English reader
-    expects (see core.text.normalize). A phone-like query matches by its digits. None for an empty query."""
+def search_needle(query: str) -> str:
+    """What a query looks for in the search text: its normalized form without spaces (`علي رضا` →
+    `علیرضا`), or only its digits when it looks like a phone number. Empty for an empty query."""
     text = to_ascii_digits(query or "").strip()
     if not text:
-        return None
+        return ""
     if _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 4:
-        needle = re.sub(r"\D", "", text)
-    else:
-        needle = normalize_compact(text)
+        return re.sub(r"\D", "", text)
+    return normalize_compact(text)
+
+
+def search_condition(query: str, member: Membership | None = None, entity: str = "contact") -> Q | None:
+    """Condition matching `query` anywhere in the search text, as a Persian, Thai or English reader
+    expects (see core.text.normalize). Segments of fields the member's role hides are not searched, so
+    nobody finds a contact by an e-mail address they may not see. None for an empty query."""
+    needle = search_needle(query)
     if not needle:
         return None
-    return Q(search_text__contains=needle)
+    excluded = _hidden_search_tags(member, entity) if member is not None else set()
+    if not excluded:
+        return Q(search_text__contains=needle)
+    # One segment is `<tag>:<text>`, segments are separated by `|`: look for the needle inside a segment
+    # whose tag is not excluded (the same regular expression on PostgreSQL and on SQLite).
+    fixed = [tag for tag in _search_tags(entity) if tag not in excluded]
+    hidden_custom = [tag[1:] for tag in excluded if tag.startswith("k")]
+    custom = (
+        "k(?!(?:" + "|".join(map(re.escape, hidden_custom)) + "):)[a-z0-9_]+"
+        if hidden_custom
+        else "k[a-z0-9_]+"
+    )
+    tags = "|".join([*fixed, custom])
+    return Q(search_text__regex=f"(^|\\|)(?:{tags}):[^|]*{re.escape(needle)}")
+
+
+def _search_tags(entity: str) -> dict[str, tuple[str, ...]]:
+    from peyvand.contacts.services import COMPANY_SEARCH_TAGS, CONTACT_SEARCH_TAGS
+
+    return CONTACT_SEARCH_TAGS if entity == "contact" else COMPANY_SEARCH_TAGS
+
+
+def _hidden_search_tags(member: Membership, entity: str) -> set[str]:
+    from peyvand.accounts.policy import hidden_fields
+
+    hidden = hidden_fields(member, entity)
+    if not hidden:
+        return set()
+    tags = {tag for tag, rules in _search_tags(entity).items() if hidden & set(rules)}
+    tags.update(f"k{name[len('custom.') :]}" for name in hidden if name.startswith("custom."))
+    return tags
 
 
 @dataclass
@@ -195,7 +231,7 @@ def _tag_conditions(filters: ListFilters, through: Any, field_name: str) -> list
 
 
 def _common(qs: QuerySet, member: Membership, filters: ListFilters, entity: str) -> QuerySet:
-    condition = search_condition(filters.search)
+    condition = search_condition(filters.search, member, entity)
     if condition is not None:
         qs = qs.filter(condition)
     owners = [member.pk if o == -1 else o for o in filters.owners]
@@ -334,16 +370,19 @@ def company_tags(ids: list[int]) -> dict[int, list[Tag]]:
 
 def quick_search(member: Membership, query: str, limit: int = 8) -> dict[str, list[Any]]:
     """The top bar's search as you type: a few contacts and companies, in name order."""
-    condition = search_condition(query)
-    if condition is None:
+    contact_condition = search_condition(query, member, "contact")
+    company_condition = search_condition(query, member, "company")
+    if contact_condition is None or company_condition is None:
         return {"contacts": [], "companies": []}
     contacts = list(
         contacts_visible_to(member)
-        .filter(condition)
+        .filter(contact_condition)
         .select_related("company")
         .order_by("sort_key", "id")[:limit]
     )
-    companies = list(companies_visible_to(member).filter(condition).order_by("sort_key", "id")[:limit])
+    companies = list(
+        companies_visible_to(member).filter(company_condition).order_by("sort_key", "id")[:limit]
+    )
     return {"contacts": contacts, "companies": companies}
 
 

@@ -219,8 +219,31 @@ def clean_website(value: str) -> str:
 # ----------------------------------------------------------------------------- derived columns
 
 
-def _search_text(parts: Iterable[str]) -> str:
-    return SEPARATOR.join(filter(None, (normalize_compact(p) for p in parts if p)))
+# Search text segments, one per searchable value: `<tag>:<normalized text without spaces>`, joined by `|`.
+# The tag says which field a segment comes from, so a search can skip fields the searcher's role hides.
+CONTACT_SEARCH_TAGS: dict[str, tuple[str, ...]] = {
+    "n": ("first_name", "last_name"),  # the whole name, skipped when either part is hidden …
+    "f": ("first_name",),  # … so the parts are kept on their own as well
+    "l": ("last_name",),
+    "e": ("emails",),
+    "p": ("phones",),
+    "c": ("company",),
+}
+COMPANY_SEARCH_TAGS: dict[str, tuple[str, ...]] = {
+    "n": ("name",),
+    "l": ("legal_name",),
+    "d": ("domain",),
+    "p": ("phones",),
+}
+
+
+def _search_text(segments: Iterable[tuple[str, str]]) -> str:
+    parts = []
+    for tag, text in segments:
+        compact = normalize_compact(text) if text else ""
+        if compact:
+            parts.append(f"{tag}:{compact}")
+    return SEPARATOR.join(parts)
 
 
 def contact_derive(
@@ -244,11 +267,17 @@ def contact_derive(
     if defs is None:
         defs = customfields.definitions(contact.workspace_id, "contact")
     # The display name holds both names; without spaces in the search text, either one is a substring.
-    parts = [contact.display_name, *emails, company_name]
+    segments = [
+        ("n", contact.display_name),
+        ("f", contact.first_name),
+        ("l", contact.last_name),
+        *(("e", e) for e in emails),
+        ("c", company_name),
+    ]
     for number in phones:
-        parts.extend(phone_search_forms(number))
-    parts.extend(customfields.search_parts(defs, contact.custom))
-    contact.search_text = _search_text(parts)
+        segments.extend(("p", form) for form in phone_search_forms(number))
+    segments.extend((f"k{key}", text) for key, text in customfields.search_parts(defs, contact.custom))
+    contact.search_text = _search_text(segments)
 
 
 def company_derive(company: Company, *, language: str, defs: list[Any] | None = None) -> None:
@@ -256,11 +285,11 @@ def company_derive(company: Company, *, language: str, defs: list[Any] | None = 
     company.sort_key = sort_key_text(company.name, language)
     if defs is None:
         defs = customfields.definitions(company.workspace_id, "company")
-    parts = [company.name, company.legal_name, company.domain]
+    segments = [("n", company.name), ("l", company.legal_name), ("d", company.domain)]
     for phone in company.phones:
-        parts.extend(phone_search_forms(phone["number"]))
-    parts.extend(customfields.search_parts(defs, company.custom))
-    company.search_text = _search_text(parts)
+        segments.extend(("p", form) for form in phone_search_forms(phone["number"]))
+    segments.extend((f"k{key}", text) for key, text in customfields.search_parts(defs, company.custom))
+    company.search_text = _search_text(segments)
 
 
 def _ordered_points(contact: Contact) -> tuple[list[str], list[str]]:

@@ -229,21 +229,21 @@ def clean_custom_values(
     return result
 
 
-def search_parts(defs: Iterable[CustomField], values: Mapping[str, Any]) -> list[str]:
-    """Text of the searchable custom fields (option labels rather than values)."""
-    parts: list[str] = []
+def search_parts(defs: Iterable[CustomField], values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, text) of the searchable custom fields (option labels rather than values)."""
+    parts: list[tuple[str, str]] = []
     for definition in defs:
         value = values.get(definition.key)
         if not definition.searchable or value is None:
             continue
         if definition.field_type == CustomFieldType.CHOICE:
-            parts.append(option_label(definition, value))
+            parts.append((definition.key, option_label(definition, value)))
         elif definition.field_type == CustomFieldType.MULTI_CHOICE:
-            parts.extend(option_label(definition, v) for v in value)
+            parts.extend((definition.key, option_label(definition, v)) for v in value)
         elif definition.field_type in (CustomFieldType.BOOLEAN, CustomFieldType.MEMBER):
             continue
         else:
-            parts.append(str(value))
+            parts.append((definition.key, str(value)))
     return parts
 
 

@@ -20,6 +20,8 @@ def test_demo_contacts_load_once(world):
     assert Contact.objects.filter(workspace=world.workspace).count() == 30
     assert Company.objects.filter(workspace=world.workspace).count() == 26
     scripts = {c.first_name[0] for c in Contact.objects.all()}
-    assert any("\u0600" <= ch <= "\u06ff" for ch in scripts) and any("\u0e00" <= ch <= "\u0e7f" for ch in scripts)
+    assert any("\u0600" <= ch <= "\u06ff" for ch in scripts) and any(
+        "\u0e00" <= ch <= "\u0e7f" for ch in scripts
+    )
     assert Contact.objects.filter(phone__startswith="+98").exists()
     assert demo_contacts_load(world.owner, people=30) == 0

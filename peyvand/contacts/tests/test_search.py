@@ -76,3 +76,52 @@ def test_name_order_through_the_database(world, row):
 def test_every_contact_has_a_sort_key(world):
     make_contact(world.owner, "", "", emails=["only@example.com"])
     assert not Contact.objects.filter(sort_key="").exists()
+
+
+@pytest.mark.parametrize(
+    ("rule", "query", "found"),
+    [
+        ("emails", "secret@example", False),
+        ("emails", "پنهان", True),
+        ("phones", "0912 123", False),
+        ("phones", "secret@", True),
+        ("custom.tier", "platinum", False),
+        ("company", "parsian", False),
+        ("first_name", "پنهان", False),
+        (None, "platinum", True),
+    ],
+)
+def test_search_skips_fields_the_role_hides(world, rule, query, found):
+    from peyvand.contacts.tests.factories import make_company
+    from peyvand.core import customfields
+
+    account_services.workspace_update(actor=world.owner, workspace=world.workspace, changes={"country": "IR"})
+    world.owner.workspace.refresh_from_db()
+    customfields.custom_field_create(
+        actor=world.owner,
+        data={"entity": "contact", "key": "tier", "label": "Tier", "field_type": "text", "searchable": True},
+    )
+    company = make_company(world.owner, "Parsian")
+    contact = make_contact(
+        world.owner,
+        "پنهان",
+        "کار",
+        emails=["secret@example.com"],
+        phones=["09121234567"],
+        custom={"tier": "Platinum"},
+        company=company,
+    )
+    make_contact(world.owner, "Other", "Person", emails=["other@example.org"])
+    if rule:
+        role = world.rep.role
+        role.field_rules = {"contact": {rule: "hidden"}}
+        role.save()
+        world.rep.refresh_from_db()
+    ids = set(
+        selectors.contact_list(world.rep, selectors.parse_filters({"search": query})).values_list(
+            "pk", flat=True
+        )
+    )
+    assert (contact.pk in ids) is found
+    quick = selectors.quick_search(world.rep, query)
+    assert (contact in quick["contacts"]) is found
