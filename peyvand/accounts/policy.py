@@ -50,6 +50,8 @@ class EntitySpec:
     defaults: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # role key → action → scope
     # Fields a workspace defines itself (custom fields): workspace id → (name, label) pairs.
     extra_fields: Callable[[int], Iterable[tuple[str, Any]]] | None = None
+    # A rule on one field also covers these stored fields (e-mail consent → when and how it was given).
+    aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def fields_for(self, workspace_id: int | None) -> list[tuple[str, Any]]:
         """The fixed fields plus, for a workspace, its own custom fields (named `custom.<key>`)."""
@@ -241,9 +243,16 @@ def field_rule(member: Membership, entity: str, field_name: str) -> str:
 
 
 def hidden_fields(member: Membership, entity: str) -> set[str]:
+    """Fields hidden from `member`: the rule names and the stored fields they cover (see EntitySpec.aliases),
+    so every output path — API, HTML, audit, exports — drops both."""
     if member.role.is_locked:
         return set()
-    return {f for f, rule in member.role.field_rules.get(entity, {}).items() if rule == FieldRule.HIDDEN}
+    hidden = {f for f, rule in member.role.field_rules.get(entity, {}).items() if rule == FieldRule.HIDDEN}
+    spec = _registry.get(entity)
+    if spec is not None and spec.aliases:
+        for name in list(hidden):
+            hidden.update(spec.aliases.get(name, ()))
+    return hidden
 
 
 def read_only_fields(member: Membership, entity: str) -> set[str]:

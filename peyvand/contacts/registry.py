@@ -68,6 +68,12 @@ policy.register_entity(
         actions=tuple(policy.Action.values),
         fields=CONTACT_FIELDS,
         extra_fields=_custom_fields_of("contact"),
+        aliases={
+            "emails": ("email",),
+            "phones": ("phone",),
+            "email_consent": ("email_consent_at", "email_consent_source"),
+            "sms_consent": ("sms_consent_at", "sms_consent_source"),
+        },
     )
 )
 policy.register_entity(

@@ -1129,3 +1129,18 @@ def test_binned_custom_field_keeps_values_and_filters_refuse_it(world, api_clien
     response = client.get(f"{API}/contacts", {"custom.budget": "5"})
     assert response.status_code == 422
     assert "custom.budget" in response.json()["fields"]
+
+
+def test_audit_events_hide_what_a_hidden_consent_covers(hidden, api_client_for):
+    """A hidden e-mail consent also hides when and how it was given, in the workspace audit log too."""
+    account_services.role_update(
+        actor=hidden.owner,
+        role=hidden.rep.role,
+        changes={"permissions": {**hidden.rep.role.permissions, "audit": {"view": "all"}}},
+    )
+    response = api_client_for(hidden.rep).get(f"{API}/audit-events", {"entity": "contact", "limit": 200})
+    assert response.status_code == 200, response.content
+    for item in response.json()["items"]:
+        assert not {"email", "emails", "email_consent", "email_consent_at", "email_consent_source"} & set(
+            item["changes"]
+        )
