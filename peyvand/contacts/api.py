@@ -385,11 +385,6 @@ def _page_params(request: HttpRequest, orderings: dict[str, str]) -> selectors.L
     return selectors.parse_filters(request.GET, orderings=orderings)
 
 
-def _selective(parsed: selectors.ListFilters, ordering: str) -> bool:
-    """Sort the matches rather than walk the name index when a search or tag narrows the list a lot."""
-    return ordering.lstrip("-") == "sort_key" and bool(parsed.search or parsed.tags)
-
-
 def _deleted(member: Membership, model: type[Model], entity: str, record_id: int) -> Any:
     """A record of the recycle bin the member could see when alive (else 404) and may delete (else 403)."""
     rows: Any = recycle.deleted_rows(model, member.workspace_id)
@@ -425,7 +420,7 @@ def _contact_page(
         ordering=ordering,
         limit=params.limit,
         cursor=params.cursor,
-        collect_then_sort=_selective(parsed, ordering),
+        collect_then_sort=selectors.prefer_collect(member, parsed, ordering, "contact"),
     )
     result: dict[str, Any] = {"items": contacts_out(member, page.items), "next_cursor": page.next_cursor}
     if params.with_total:
@@ -581,7 +576,7 @@ def list_companies(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
         ordering=ordering,
         limit=filters.limit,
         cursor=filters.cursor,
-        collect_then_sort=_selective(parsed, ordering),
+        collect_then_sort=selectors.prefer_collect(member, parsed, ordering, "company"),
     )
     result: dict[str, Any] = {"items": companies_out(member, page.items), "next_cursor": page.next_cursor}
     if filters.with_total:

@@ -78,6 +78,39 @@ def search_condition(query: str, member: Membership | None = None, entity: str =
     return Q(search_text__regex=f"(^|\\|)(?:{tags}):[^|]*{re.escape(needle)}")
 
 
+PROBE_ROWS = 5000
+
+
+def prefer_collect(member: Membership, filters: ListFilters, ordering: str, entity: str = "contact") -> bool:
+    """Whether a name-ordered page should gather the matching rows and sort them (keyset_page's
+    `collect_then_sort`) rather than walk the name index until a page of matches turns up.
+
+    Walking wins when matches are common (a page is found after a few rows) and loses badly when they are
+    rare or bunched at one end of the alphabet (Thai names after Latin ones). One cheap probe decides: fewer
+    than PROBE_ROWS matches of the search (trigram index) or of the tags (tag index) → collect. PostgreSQL
+    only; SQLite has no trigram index, so its best plan is the walk."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql" or ordering.lstrip("-") != "sort_key":
+        return False
+    needle = search_needle(filters.search)
+    if len(needle) >= 3:
+        model: Any = Contact if entity == "contact" else Company
+        condition = search_condition(filters.search, member, entity)
+        probe = model.objects.filter(workspace_id=member.workspace_id).filter(condition).values("pk")
+        return probe[:PROBE_ROWS].count() < PROBE_ROWS
+    if filters.tags and filters.tags_mode == "any":
+        through: Any = ContactTag if entity == "contact" else CompanyTag
+        return through.objects.filter(tag_id__in=filters.tags).values("pk")[:PROBE_ROWS].count() < PROBE_ROWS
+    if filters.tags:  # all of several tags: as rare as the rarest
+        through = ContactTag if entity == "contact" else CompanyTag
+        return any(
+            through.objects.filter(tag_id=tag_id).values("pk")[:PROBE_ROWS].count() < PROBE_ROWS
+            for tag_id in filters.tags
+        )
+    return False
+
+
 def _search_tags(entity: str) -> dict[str, tuple[str, ...]]:
     from peyvand.contacts.services import COMPANY_SEARCH_TAGS, CONTACT_SEARCH_TAGS
 

@@ -167,14 +167,23 @@ def _cursor_of(item: Any, ordering: str) -> str:
     return pagination._encode(values)
 
 
-def paginate(queryset: Any, *, ordering: str, params: Mapping[str, Any], limit: int = PAGE_SIZE) -> ListPage:
+def paginate(
+    queryset: Any,
+    *,
+    ordering: str,
+    params: Mapping[str, Any],
+    limit: int = PAGE_SIZE,
+    collect_then_sort: bool = False,
+) -> ListPage:
     """Keyset paging forwards (`cursor`: rows after it) and backwards (`before`: the rows just before it),
     so both links stay cheap on deep pages. Invalid cursors raise ValidationFailedError."""
     before = str(params.get("before") or "")
     cursor = str(params.get("cursor") or "")
     if before:
         flipped = ordering[1:] if ordering.startswith("-") else f"-{ordering}"
-        back = pagination.keyset_page(queryset, ordering=flipped, limit=limit, cursor=before)
+        back = pagination.keyset_page(
+            queryset, ordering=flipped, limit=limit, cursor=before, collect_then_sort=collect_then_sort
+        )
         items = list(reversed(back.items))
         if items:
             return ListPage(
@@ -183,6 +192,8 @@ def paginate(queryset: Any, *, ordering: str, params: Mapping[str, Any], limit: 
                 previous_cursor=_cursor_of(items[0], ordering) if back.next_cursor else None,
             )
         cursor = ""
-    page = pagination.keyset_page(queryset, ordering=ordering, limit=limit, cursor=cursor or None)
+    page = pagination.keyset_page(
+        queryset, ordering=ordering, limit=limit, cursor=cursor or None, collect_then_sort=collect_then_sort
+    )
     previous = _cursor_of(page.items[0], ordering) if cursor and page.items else None
     return ListPage(items=page.items, next_cursor=page.next_cursor, previous_cursor=previous)

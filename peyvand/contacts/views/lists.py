@@ -135,7 +135,14 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         filters = selectors.parse_filters(params, orderings=spec.orderings)
         ordering = filters.ordering
         queryset = spec.query(member, filters).select_related(*spec.related)
-        page = paginate(queryset, ordering=spec.orderings[ordering], params=params)
+        page = paginate(
+            queryset,
+            ordering=spec.orderings[ordering],
+            params=params,
+            collect_then_sort=selectors.prefer_collect(
+                member, filters, spec.orderings[ordering], spec.entity
+            ),
+        )
     except ValidationFailedError as error:
         errors = error.fields or {"": [error.message]}
     keys = {c.key for c in columns}
