@@ -109,6 +109,7 @@ class AuditEntry(models.Model):
         PURGE = "purge", _("Purged")
         LOGIN = "login", _("Signed in")
         REVOKE = "revoke", _("Revoked")
+        EXPORT = "export", _("Exported")
 
     workspace = models.ForeignKey("accounts.Workspace", null=True, on_delete=models.CASCADE, related_name="+")
     actor = models.ForeignKey(
