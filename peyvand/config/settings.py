@@ -193,6 +193,9 @@ MEDIA_URL = "/media/"
 # Request size limits: the API answers 413 past these.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("PEYVAND_MAX_BODY_BYTES", 2 * 1024 * 1024)
 PEYVAND_MAX_BODY_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
+# Import uploads stream to a temporary file, so they may be larger than other request bodies.
+PEYVAND_MAX_UPLOAD_BYTES = env_int("PEYVAND_MAX_UPLOAD_BYTES", 150 * 1024 * 1024)
+PEYVAND_UPLOAD_PATHS = ("/api/v1/imports", "/contacts/import", "/companies/import")
 
 # E-mail: console by default; SMTP when PEYVAND_EMAIL_URL-style settings are given.
 EMAIL_HOST = env("PEYVAND_EMAIL_HOST")

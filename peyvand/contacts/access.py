@@ -6,6 +6,8 @@ A record the member cannot see answers NotFoundError (404), like a missing one; 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Membership
@@ -99,3 +101,21 @@ def access_note(*, member: Membership, note_id: int, action: str = Action.VIEW) 
     if action != Action.VIEW and not member.may(action, note):
         raise PermissionDeniedError()
     return note
+
+
+def import_jobs_visible_to(member: Membership) -> ScopedQuerySet:
+    """Imports the member started (own) or every import of the workspace (all). Starting one needs the
+    create permission of what it imports, checked by the use case."""
+    from peyvand.contacts.models import ImportJob
+
+    scope = member.scope_for("import_job", Action.VIEW)
+    if scope == "none":
+        scope = "own"  # everyone sees the imports they started themselves
+    return ImportJob.objects.in_workspace(member.workspace_id).within_scope(scope, member)
+
+
+def access_import_job(*, member: Membership, job_id: int) -> Any:
+    job = import_jobs_visible_to(member).filter(pk=job_id).first()
+    if job is None:
+        raise NotFoundError(_("Import not found."))
+    return job

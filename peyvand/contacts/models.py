@@ -87,6 +87,7 @@ class Company(WorkspaceScoped, Versioned, SoftDeletable):
     addresses = models.JSONField(_("addresses"), default=list, blank=True)
     description = models.TextField(_("description"), blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    external_id = models.CharField(_("ID in another system"), max_length=100, blank=True)
     tags = models.ManyToManyField("core.Tag", through="CompanyTag", related_name="+", blank=True)
     name_normalized = models.CharField(max_length=200, editable=False, default="")
     sort_key = SortKeyField(max_length=SORT_KEY_MAX_LENGTH, editable=False, default="")
@@ -108,6 +109,7 @@ class Company(WorkspaceScoped, Versioned, SoftDeletable):
             models.Index(fields=["workspace", "sort_key", "id"], name="company_ws_sort", condition=LIVE),
             models.Index(fields=["workspace", "name_normalized"], name="company_ws_name", condition=LIVE),
             models.Index(fields=["workspace", "domain"], name="company_ws_domain", condition=LIVE),
+            models.Index(fields=["workspace", "external_id"], name="company_ws_external", condition=LIVE),
             models.Index(
                 fields=["workspace", "-updated_at", "-id"], name="company_ws_updated", condition=LIVE
             ),
@@ -189,6 +191,7 @@ class Contact(WorkspaceScoped, Versioned, SoftDeletable):
     sms_consent_at = models.DateTimeField(_("SMS consent given at"), null=True, blank=True)
     sms_consent_source = models.CharField(_("SMS consent given by"), max_length=200, blank=True)
     custom = models.JSONField(_("custom fields"), default=dict, blank=True)
+    external_id = models.CharField(_("ID in another system"), max_length=100, blank=True)
     tags = models.ManyToManyField("core.Tag", through="ContactTag", related_name="+", blank=True)
     name_normalized = models.CharField(max_length=201, editable=False, default="")
     sort_key = SortKeyField(max_length=SORT_KEY_MAX_LENGTH, editable=False, default="")
@@ -239,6 +242,7 @@ class Contact(WorkspaceScoped, Versioned, SoftDeletable):
             ),
             models.Index(fields=["workspace", "birthday_md"], name="contact_ws_birthday", condition=LIVE),
             models.Index(fields=["workspace", "email"], name="contact_ws_email", condition=LIVE),
+            models.Index(fields=["workspace", "external_id"], name="contact_ws_external", condition=LIVE),
         ]
 
     def __str__(self) -> str:
@@ -397,3 +401,97 @@ class Merge(WorkspaceScoped):
 
     def __str__(self) -> str:
         return f"{self.entity} {self.merged_id} → {self.survivor_id}"
+
+
+class ImportJob(WorkspaceScoped, Versioned):
+    """One upload being imported: the file, how its columns map to fields, and progress and results."""
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("Waiting for the column mapping")
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Policy(models.TextChoices):
+        SKIP = "skip", _("Skip rows that match an existing record")
+        UPDATE = "update", _("Update the matching record")
+        CREATE = "create", _("Create a new record anyway")
+
+    entity = models.CharField(_("record type"), max_length=20)
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("by")
+    )
+    filename = models.CharField(_("file"), max_length=255)
+    stored_name = models.CharField(max_length=255)  # under DATA_DIR/imports/
+    size = models.PositiveBigIntegerField(default=0)
+    format = models.CharField(max_length=8)  # csv / xlsx / vcf
+    encoding = models.CharField(max_length=20, blank=True)
+    delimiter = models.CharField(max_length=2, blank=True)
+    headers = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=list, blank=True)  # one target per column, "" = ignored
+    policy = models.CharField(
+        _("when a row matches"), max_length=10, choices=Policy.choices, default=Policy.SKIP
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.MAPPING)
+    total_rows = models.PositiveIntegerField(default=0)  # data rows read so far (all of them once done)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    resume_after = models.PositiveIntegerField(default=0)  # file row number handled last (resume point)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    ENTITY: ClassVar[str] = "import_job"
+    OWNER_FIELD: ClassVar[str | None] = "created_by"
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-id"], name="import_job_ws")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class ImportMapping(WorkspaceScoped):
+    """A column mapping saved for reuse with files of the same layout (matched by their headers)."""
+
+    entity = models.CharField(max_length=20)
+    name = models.CharField(_("name"), max_length=100)
+    headers_key = models.CharField(max_length=64)  # SHA-256 of the normalized header row
+    headers = models.JSONField(default=list)
+    mapping = models.JSONField(default=list)
+    created_by = models.ForeignKey(
+        "accounts.Membership", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "entity", "name"], name="import_mapping_name_unique")
+        ]
+        indexes = [models.Index(fields=["workspace", "entity", "headers_key"], name="import_mapping_layout")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportedRow(models.Model):
+    """A row already imported (by the fingerprint of its mapped values), so running an import again
+    creates nothing new."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    entity = models.CharField(max_length=20)
+    fingerprint = models.CharField(max_length=64)
+    record_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "entity", "fingerprint"], name="imported_row_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.fingerprint

@@ -99,6 +99,17 @@ policy.register_entity(
     )
 )
 
+policy.register_entity(
+    policy.EntitySpec(
+        name="import_job",
+        label=_("Imports"),
+        actions=("view",),
+        scopes=("none", "own", "all"),
+        kind="settings",
+        defaults={k: {"view": "own"} for k in ("sales_manager", "sales_rep", "support_agent")},
+    )
+)
+
 
 def _undo_merge(actor: Any, record: Any) -> None:
     from peyvand.contacts.merges import undo_merge

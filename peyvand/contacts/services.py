@@ -49,6 +49,7 @@ FAMILY_NAME_FIRST = frozenset({"zh", "ja", "ko", "hu", "vi"})
 SEPARATOR = "|"
 
 CONTACT_FIELDS = (
+    "external_id",
     "first_name",
     "last_name",
     "job_title",
@@ -71,6 +72,7 @@ CONTACT_FIELDS = (
     "sms_consent_source",
 )
 COMPANY_FIELDS = (
+    "external_id",
     "name",
     "legal_name",
     "domain",

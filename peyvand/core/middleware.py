@@ -32,14 +32,15 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH") or "0"
+        limit = settings.PEYVAND_MAX_BODY_BYTES
+        if request.path_info.startswith(settings.PEYVAND_UPLOAD_PATHS):
+            limit = settings.PEYVAND_MAX_UPLOAD_BYTES
         try:
-            too_big = int(length) > settings.PEYVAND_MAX_BODY_BYTES
+            too_big = int(length) > limit
         except ValueError:
             too_big = False
         if too_big:
-            message = _("The request body is too large (at most %(size)s bytes).") % {
-                "size": settings.PEYVAND_MAX_BODY_BYTES
-            }
+            message = _("The request body is too large (at most %(size)s bytes).") % {"size": limit}
             if request.path_info.startswith("/api/"):
                 return JsonResponse(
                     {"code": "payload_too_large", "message": message, "fields": {}}, status=413

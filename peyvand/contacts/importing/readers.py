@@ -96,6 +96,18 @@ def _looks_utf16_without_bom(sample: bytes) -> bool:
     return max(zeros_even, zeros_odd) > 0.3 * half and min(zeros_even, zeros_odd) < 0.05 * half
 
 
+def _looks_like_text(text: str) -> bool:
+    """Few control, unassigned or private-use characters: a real table, not a binary file read as text."""
+    import unicodedata
+
+    odd = sum(
+        1
+        for ch in text[:20000]
+        if ch not in "\t\r\n\x0c\x1a" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+    )
+    return odd <= len(text[:20000]) // 100
+
+
 def detect_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the same, largest number of columns."""
     lines = [line for line in text.splitlines()[:20] if line.strip()]
@@ -155,6 +167,8 @@ class CsvTable:
             raise _refuse(_("This does not look like a CSV file."))
         self.encoding = detect_encoding(sample)
         text = sample.decode(self.encoding, errors="replace")
+        if not _looks_like_text(text):
+            raise _refuse(_("This does not look like a CSV file."))
         self.delimiter = detect_delimiter(text)
         reader = self._reader()
         try:
