@@ -175,14 +175,14 @@ class RowCleaner:
             except _Warning as warning:
                 fail(header, raw, str(warning), "warning")
         regions = self._regions(values)
-        for header, raw, label in row.pending_phones:
+        for column, typed, label in row.pending_phones:
             try:
-                number = _phone_in(raw, regions)
+                e164 = _phone_in(typed, regions)
             except ValidationError as error:
-                fail(header, raw, " ".join(str(m) for m in error.messages))
+                fail(column, typed, " ".join(str(m) for m in error.messages))
                 continue
-            if number not in {p["number"] for p in phones}:
-                phones.append({"number": number, "label": label, "is_primary": False})
+            if e164 not in {p["number"] for p in phones}:
+                phones.append({"number": e164, "label": label, "is_primary": False})
         if emails:
             services._one_primary(emails)
             values["emails"] = emails
