@@ -385,6 +385,7 @@ def _primary_symbols(weight: int, preferred_groups: range) -> str:
     return _KEY_ALPHABET[group] + _base32(within, 4 if group in preferred_groups else 7)
 
 
+@lru_cache(maxsize=65536)
 def sort_key_text(text: str, language: str = "en") -> str:
     """:func:`sort_key` as a short ASCII string for a database column (order by it, then by id).
 

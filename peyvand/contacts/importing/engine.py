@@ -348,18 +348,35 @@ class CompanyFinder:
         self.cache: dict[str, Company] = {}
 
     def resolve(self, names: set[str]) -> None:
-        wanted = {normalize(n): n for n in names if n and normalize(n) not in self.cache}
+        """Find the named companies; create the missing ones in one go (audited, `company.imported`)."""
+        wanted = {normalize(n): " ".join(n.split()) for n in names if n and normalize(n) not in self.cache}
         if not wanted:
             return
         for company in Company.objects.filter(
             workspace_id=self.actor.workspace_id, name_normalized__in=list(wanted)
         ):
             self.cache.setdefault(company.name_normalized, company)
-        for key, name in wanted.items():
-            if key not in self.cache:
-                if not self.actor.may("create", entity="company"):
-                    continue
-                self.cache[key] = services.company_create(actor=self.actor, data={"name": name})
+        missing = [name for key, name in wanted.items() if key not in self.cache]
+        if not missing or not self.actor.may("create", entity="company"):
+            return
+        now = timezone.now()
+        defs = customfields.definitions(self.actor.workspace_id, "company")
+        created = []
+        for name in missing:
+            company = Company(
+                workspace_id=self.actor.workspace_id,
+                name=name[:200],
+                owner=self.actor,
+                created_at=now,
+                updated_at=now,
+            )
+            services.company_derive(company, language=self.actor.workspace.language, defs=defs)
+            created.append(company)
+        Company.objects.bulk_create(created)
+        _audit_created(self.actor, "company", created, now)
+        emit(self.actor.workspace_id, "company.imported", created[0], {"ids": [c.pk for c in created]})
+        for company in created:
+            self.cache[company.name_normalized] = company
 
     def get(self, name: str) -> Company | None:
         return self.cache.get(normalize(name)) if name else None
@@ -514,6 +531,35 @@ def _update(actor: Membership, entity: str, record_id: int, row: CleanRow, compa
             services.note_create(actor=actor, body=text, company=company)
 
 
+def _audit_created(actor: Membership, entity: str, records: list[Any], now: datetime.datetime) -> None:
+    """One creation entry per record, written in bulk (the same content audit_create writes)."""
+    channel = current_channel()
+    label = str(actor.user)[:254]
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            workspace_id=actor.workspace_id,
+            actor=actor,
+            actor_label=label,
+            channel=channel,
+            action=AuditEntry.Action.CREATE,
+            entity=entity,
+            record_id=str(record.pk),
+            record_label=str(record)[:200],
+            changes={
+                name: [None, value]
+                for name, value in snapshot(record).items()
+                if value not in (None, "", [], {})
+            },
+            created_at=now,
+        )
+        for record in records
+    )
+
+
+# References the importer looked up itself (validating them again would cost a query per row and field).
+_KNOWN_REFERENCES = ["tags", "workspace", "company", "owner", "lifecycle_stage", "deleted_by"]
+
+
 def _create(
     actor: Membership,
     entity: str,
@@ -559,7 +605,7 @@ def _create(
                     defs=defs,
                 )
                 record._import_points = (emails, phones)
-                services.full_clean(record, exclude=["tags"])
+                services.full_clean(record, exclude=_KNOWN_REFERENCES)
             else:
                 values.pop("custom", None)
                 if values.get("website") and not values.get("domain"):
@@ -569,7 +615,7 @@ def _create(
                 record = Company(workspace_id=actor.workspace_id, created_at=now, updated_at=now, **values)
                 record.custom = row.values.get("custom", {})
                 services.company_derive(record, language=language, defs=defs)
-                services.full_clean(record, exclude=["tags"])
+                services.full_clean(record, exclude=[*_KNOWN_REFERENCES, "parent"])
         except DomainError as error:
             result.problems.append(Problem(row.number, "", "", _problem_text(error)))
             continue
@@ -628,27 +674,7 @@ def _create(
         for row, record in ready
         for text in row.notes
     )
-    channel = current_channel()
-    label = str(actor.user)[:254]
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            workspace_id=actor.workspace_id,
-            actor=actor,
-            actor_label=label,
-            channel=channel,
-            action=AuditEntry.Action.CREATE,
-            entity=entity,
-            record_id=str(record.pk),
-            record_label=str(record)[:200],
-            changes={
-                name: [None, value]
-                for name, value in snapshot(record).items()
-                if value not in (None, "", [], {})
-            },
-            created_at=now,
-        )
-        for _row, record in ready
-    )
+    _audit_created(actor, entity, [record for _row, record in ready], now)
     emit(
         actor.workspace_id, f"{entity}.imported", ready[0][1], {"ids": [record.pk for _row, record in ready]}
     )
