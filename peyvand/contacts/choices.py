@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Consent(models.TextChoices):
@@ -40,7 +41,7 @@ SOCIAL_NETWORKS = {
 
 POINT_LABELS = {
     "work": _("Work"),
-    "home": _("Home"),
+    "home": pgettext_lazy("phone or address label", "Home"),
     "mobile": _("Mobile"),
     "other": _("Other"),
     "fax": _("Fax"),

@@ -96,7 +96,7 @@ def clean_value(definition: CustomField, value: Any, *, region: str = "") -> Any
         text = str(value).strip()
         limit = MAX_TEXT if kind == CustomFieldType.TEXT else MAX_LONG_TEXT
         if len(text) > limit:
-            raise ValidationError(_("Keep this under %(limit)s characters.") % {"limit": limit})
+            raise ValidationError(_("Use at most %(limit)s characters.") % {"limit": limit})
         if "\x00" in text:
             raise ValidationError(_("Enter text."))
         return text or None
@@ -162,7 +162,7 @@ def clean_value(definition: CustomField, value: Any, *, region: str = "") -> Any
             text = f"https://{text}"
         URLValidator(schemes=["http", "https"], message=_("Enter a web address."))(text)
         if len(text) > MAX_TEXT:
-            raise ValidationError(_("Keep this under %(limit)s characters.") % {"limit": MAX_TEXT})
+            raise ValidationError(_("Use at most %(limit)s characters.") % {"limit": MAX_TEXT})
         return text
     if kind == CustomFieldType.EMAIL:
         return normalize_email(str(value))

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models, transaction
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
 
 from peyvand.core.audit import audit, entity_of
 from peyvand.core.events import emit
@@ -99,7 +100,7 @@ def purge(*, actor: Membership | None, record: Any) -> None:
     if record.deleted_at is None:
         from peyvand.core.errors import ConflictError
 
-        raise ConflictError("Only records in the recycle bin can be purged.")
+        raise ConflictError(_("Only records in the recycle bin can be purged."))
     audit(actor=actor, record=record, action=AuditEntry.Action.PURGE)
     emit(record.workspace_id, f"{entity_of(record)}.purged", record)
     record.delete()

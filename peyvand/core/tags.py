@@ -73,7 +73,7 @@ def _clean_name(name: str) -> tuple[str, str]:
     if not text:
         raise ValidationFailedError(fields={"name": [_("Enter a name.")]})
     if len(text) > 60:
-        raise ValidationFailedError(fields={"name": [_("Keep the name under 60 characters.")]})
+        raise ValidationFailedError(fields={"name": [_("Use at most 60 characters.")]})
     return text, normalize(text)
 
 
