@@ -233,6 +233,37 @@ _COMPANY_SYNONYMS: dict[str, tuple[str, ...]] = {
     "note": ("note", "notes", "یادداشت", "หมายเหตุ"),
 }
 
+# Peyvand's own export headers (contacts/exporting.py) in English, Persian and Thai that the lists above do
+# not already cover, so an exported file maps back without changes.
+_EXPORT_HEADERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "contact": {
+        "job_title": ("سمت شغلی",),
+        "lifecycle_stage": ("مرحلهٔ چرخهٔ عمر", "ขั้นตอนวงจรลูกค้า"),
+        "email_consent": ("e-mail consent", "ความยินยอมรับอีเมล"),
+        "sms_consent": ("ความยินยอมรับ sms",),
+        "street": ("خیابان", "ถนน"),
+        "region": ("state or province",),
+        "preferred_language": ("زبان ترجیحی", "ภาษาที่ต้องการ"),
+        "line": ("لاین",),
+    },
+    "company": {
+        "legal_name": ("ชื่อจดทะเบียน",),
+        "tags": ("برچسب‌ها",),
+        "description": ("คำอธิบาย",),
+        "street": ("خیابان", "ถนน"),
+        "region": ("state or province",),
+    },
+}
+
+
+def _add_export_headers() -> None:
+    for synonyms, entity in ((_CONTACT_SYNONYMS, "contact"), (_COMPANY_SYNONYMS, "company")):
+        for key, spellings in _EXPORT_HEADERS[entity].items():
+            synonyms[key] = (*synonyms[key], *spellings)
+
+
+_add_export_headers()
+
 _PREFIX = re.compile(r"^\s*(person|organization|organisation|contact|company|account)\s*-\s*", re.IGNORECASE)
 _LABEL = re.compile(r"\s*\(([^)]{1,20})\)\s*$")
 
