@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from peyvand.accounts.models import Membership
 from peyvand.contacts.access import companies_visible_to, contacts_visible_to
 from peyvand.contacts.choices import Consent
-from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Note
+from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Merge, Note
 from peyvand.core import calendars, customfields
 from peyvand.core.errors import ValidationFailedError
 from peyvand.core.models import AuditEntry, Tag
@@ -427,13 +427,19 @@ class TimelineItem:
 
 
 def timeline(member: Membership, *, entity: str, record_id: int, limit: int = 50) -> list[TimelineItem]:
-    """What happened to one contact or company, newest first: notes and audited changes (activities and
-    messages join later). The caller has already checked the member may see the record."""
+    """What happened to one contact or company, newest first: notes and audited changes, including those
+    of records merged into it (activities and messages join later). The caller has already checked the
+    member may see the record."""
     notes = Note.objects.filter(
         workspace_id=member.workspace_id, **{f"{entity}_id": record_id}
     ).select_related("author__user")
+    # A survivor of a merge carries the history of the records merged into it (until the merge is undone).
+    merged = Merge.objects.filter(
+        workspace_id=member.workspace_id, entity=entity, survivor_id=record_id, undone_at=None
+    ).values_list("merged_id", flat=True)
+    record_ids = [str(record_id), *(str(pk) for pk in merged)]
     entries = AuditEntry.objects.filter(
-        workspace_id=member.workspace_id, entity=entity, record_id=str(record_id)
+        workspace_id=member.workspace_id, entity=entity, record_id__in=record_ids
     ).order_by("-id")[:limit]
     items = [TimelineItem("note", n.created_at, n) for n in notes.order_by("-created_at")[:limit]]
     items.extend(TimelineItem("audit", e.created_at, e) for e in entries)

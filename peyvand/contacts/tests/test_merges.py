@@ -134,3 +134,16 @@ def test_undoing_one_of_two_merged_keeps_values_the_other_gave(iran):
     recycle.restore(actor=iran.owner, record=Contact.all_objects.get(pk=b.pk))
     a.refresh_from_db()
     assert a.job_title == "Buyer"  # c is still merged into a
+
+
+def test_survivor_timeline_carries_the_merged_history(iran):
+    a, b = _pair(iran)
+    services.contact_update(actor=iran.owner, contact=b, changes={"source": "Fair"})
+    merges.contact_merge(actor=iran.owner, survivor=a, others=[b])
+    items = selectors.timeline(iran.owner, entity="contact", record_id=a.pk)
+    audited_ids = {item.record.record_id for item in items if item.kind == "audit"}
+    assert str(b.pk) in audited_ids
+    assert any(item.kind == "note" for item in items)
+    recycle.restore(actor=iran.owner, record=Contact.all_objects.get(pk=b.pk))
+    items = selectors.timeline(iran.owner, entity="contact", record_id=a.pk)
+    assert str(b.pk) not in {item.record.record_id for item in items if item.kind == "audit"}
