@@ -176,8 +176,11 @@ def tag_merge(*, actor: Membership, sources: Iterable[Tag], target: Tag) -> Tag:
         rows = list(through.objects.filter(tag_id__in=source_ids).values_list("pk", record_id))
         seen: set[int] = set()
         duplicates = []
-        for pk, rid in rows:
-            (duplicates.append(pk) if rid in seen else seen.add(rid))
+        for pk, rid in rows:  # a record tagged with two of the sources keeps one link
+            if rid in seen:
+                duplicates.append(pk)
+            else:
+                seen.add(rid)
         through.objects.filter(pk__in=duplicates).delete()
         through.objects.filter(tag_id__in=source_ids).update(tag_id=target.pk)
     audit(

@@ -284,3 +284,16 @@ def test_custom_field_definitions(world):
     from peyvand.accounts import policy
 
     assert ("custom.customer_tier", "Tier") in policy.entity("contact").fields_for(world.workspace.pk)
+
+
+def test_tag_merge_keeps_one_link_per_record(world):
+    from peyvand.core import tags as tag_services
+
+    both = make_contact(world.owner, "Both", tags=["vip", "v.i.p", "gold"])
+    one = make_contact(world.owner, "One", tags=["v.i.p"])
+    target = Tag.objects.get(name="gold")
+    sources = list(Tag.objects.filter(name__in=["vip", "v.i.p"]))
+    tag_services.tag_merge(actor=world.owner, sources=sources, target=target)
+    assert [t.name for t in both.tags.all()] == ["gold"]
+    assert [t.name for t in one.tags.all()] == ["gold"]
+    assert list(Tag.objects.filter(workspace=world.workspace).values_list("name", flat=True)) == ["gold"]
