@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Model, QuerySet, prefetch_related_objects
 from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
@@ -20,17 +21,19 @@ from ninja.responses import Status
 from peyvand.accounts.access import require
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields, redact
-from peyvand.contacts import access, selectors, services
+from peyvand.contacts import access, exporting, selectors, services
 from peyvand.contacts.models import Company, Contact, LifecycleStage, Note
 from peyvand.contacts.schemas import (
     CompanyBulkIn,
     CompanyBulkOut,
+    CompanyExportQuery,
     CompanyIn,
     CompanyOut,
     CompanyPageOut,
     CompanyPatchIn,
     ContactBulkIn,
     ContactBulkOut,
+    ContactExportQuery,
     ContactIn,
     ContactListQuery,
     ContactOut,
@@ -495,6 +498,36 @@ def _bulk(items: list[Any], run: Callable[[Any], tuple[int, Any]]) -> list[dict[
     return results
 
 
+def _file_response(description: str, *types: str) -> dict[str, Any]:
+    """OpenAPI for an endpoint answering a file (the operation returns the download itself)."""
+    content = {kind: {"schema": {"type": "string", "format": "binary"}} for kind in types}
+    return {"responses": {200: {"description": description, "content": content}}}
+
+
+# The export routes come before "/contacts/{contact_id}": URL patterns are tried in declaration order.
+@router.get(
+    "/contacts/export",
+    response={403: ErrorOut, **ERRORS_READ},
+    openapi_extra=_file_response(
+        "The contacts as a file download (Content-Disposition: attachment).",
+        "text/csv",
+        exporting.CONTENT_TYPES["xlsx"],
+        "text/vcard",
+    ),
+)
+def export_contacts(request: HttpRequest, filters: Query[ContactExportQuery]) -> HttpResponseBase:
+    """Every contact of the list (the list's filters and `ordering`, or a saved `view`) that the caller may
+    export — their export scope, which may be narrower than what they see — as CSV, XLSX or vCard 4.0,
+    streamed. Columns as `columns=` (id and names first); fields the caller's role hides are left out.
+    Dates are ISO (YYYY-MM-DD); phones E.164; cells that could start a formula begin with an apostrophe.
+    403 without the export permission. Audited; emits contact.exported."""
+    member = _member(request)
+    export = exporting.export_start(
+        member=member, entity="contact", format=filters.format, params=request.GET, view_id=filters.view
+    )
+    return exporting.streaming_response(export)
+
+
 @router.get("/contacts/{contact_id}", response={200: ContactOut, **ERRORS_READ})
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     member = _member(request)
@@ -559,6 +592,21 @@ def _notes_page(member: Membership, qs: QuerySet[Note], params: PageQuery) -> di
         qs.select_related("author__user"), ordering="-id", limit=params.limit, cursor=params.cursor
     )
     return {"items": [note_out(member, n) for n in page.items], "next_cursor": page.next_cursor}
+
+
+# ---------------------------------------------------------------- contacts: export
+
+
+@router.get(
+    "/contacts/{contact_id}/vcard",
+    response={403: ErrorOut, **ERRORS_READ},
+    openapi_extra=_file_response("The contact as a vCard 4.0 download.", "text/vcard"),
+)
+def export_contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponseBase:
+    """One contact as a vCard 4.0, without the fields the caller's role hides. 403 when the caller sees the
+    contact but may not export it. Audited; emits contact.exported."""
+    card, filename = exporting.contact_vcard_export(member=_member(request), contact_id=contact_id)
+    return exporting.attachment([card.encode("utf-8")], exporting.CONTENT_TYPES["vcf"], filename)
 
 
 # ================================================================== companies
@@ -630,6 +678,31 @@ def bulk_companies(request: HttpRequest, payload: CompanyBulkIn) -> dict[str, An
         if "id" in result:
             result["record"] = shown.get(result["id"])
     return {"results": results}
+
+
+# ---------------------------------------------------------------- companies: export
+# (before "/companies/{company_id}": URL patterns are tried in declaration order)
+
+
+@router.get(
+    "/companies/export",
+    response={403: ErrorOut, **ERRORS_READ},
+    tags=["companies"],
+    openapi_extra=_file_response(
+        "The companies as a file download (Content-Disposition: attachment).",
+        "text/csv",
+        exporting.CONTENT_TYPES["xlsx"],
+    ),
+)
+def export_companies(request: HttpRequest, filters: Query[CompanyExportQuery]) -> HttpResponseBase:
+    """Every company of the list (filters, `ordering`, or a saved `view`) that the caller may export, as CSV
+    or XLSX, streamed; columns as `columns=`, hidden fields left out. 403 without the export permission.
+    Audited; emits company.exported."""
+    member = _member(request)
+    export = exporting.export_start(
+        member=member, entity="company", format=filters.format, params=request.GET, view_id=filters.view
+    )
+    return exporting.streaming_response(export)
 
 
 @router.get("/companies/{company_id}", response={200: CompanyOut, **ERRORS_READ}, tags=["companies"])

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from django.utils.translation import gettext as _
 from ninja import Field, Schema
 from pydantic import BeforeValidator, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from peyvand.accounts.schemas import AuditEventOut
@@ -580,3 +581,31 @@ class LifecycleStagePatchIn(InSchema):
     name: str | None = Field(None, min_length=1, max_length=60)
     position: int | None = Field(None, ge=0)
     expected_version: int | None = None
+
+
+# ---------------------------------------------------------------- exports
+
+
+class _ExportParameters(Schema):
+    """What an export adds to a list's filters. Paging parameters do not apply: an export holds every
+    matching row the caller may export."""
+
+    limit: SkipJsonSchema[int | None] = None
+    cursor: SkipJsonSchema[str | None] = None
+    with_total: SkipJsonSchema[bool] = False
+    columns: list[str] | None = Field(
+        None,
+        description="Columns after the id and name columns, as in the web list (repeat or comma-separate; "
+        "custom fields as `custom.<key>`). Absent: every field the caller may see.",
+    )
+    view: int | None = Field(
+        None, description="A saved view whose filters, order and columns apply; other parameters override it."
+    )
+
+
+class ContactExportQuery(_ExportParameters, ContactListQuery):
+    format: str = Field("csv", description="csv (UTF-8 with BOM), xlsx or vcf (vCard 4.0).")
+
+
+class CompanyExportQuery(_ExportParameters, ListQuery):
+    format: str = Field("csv", description="csv (UTF-8 with BOM) or xlsx.")
