@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peyvand.contacts.views import companies, contacts, inline, notes, search, settings
+from peyvand.contacts.views import companies, contacts, export, inline, notes, search, settings
 
 app_name = "contacts"
 
@@ -8,17 +8,20 @@ urlpatterns = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/count/", contacts.contact_count, name="contact_count"),
     path("contacts/bulk/", contacts.contact_bulk, name="contact_bulk"),
+    path("contacts/export/", export.contact_export, name="contact_export"),
     path("contacts/quick/", contacts.contact_quick_create, name="contact_quick_create"),
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
+    path("contacts/<int:contact_id>/vcard/", export.contact_vcard, name="contact_vcard"),
     path("contacts/<int:contact_id>/field/<slug:name>/", inline.contact_inline, name="contact_inline"),
     path("contacts/<int:contact_id>/notes/", notes.contact_note_add, name="contact_note_add"),
     path("contacts/<int:contact_id>/timeline/", notes.contact_timeline, name="contact_timeline"),
     path("companies/", companies.company_list, name="company_list"),
     path("companies/count/", companies.company_count, name="company_count"),
     path("companies/bulk/", companies.company_bulk, name="company_bulk"),
+    path("companies/export/", export.company_export, name="company_export"),
     path("companies/new/", companies.company_edit, name="company_new"),
     path("companies/<int:company_id>/", companies.company_detail, name="company_detail"),
     path("companies/<int:company_id>/edit/", companies.company_edit, name="company_edit"),

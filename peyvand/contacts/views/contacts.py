@@ -226,6 +226,9 @@ def detail_context(member: Membership, contact: Contact) -> dict[str, Any]:
         "inline": inline_fields(member, contact, hidden, read_only, may_change),
         "may_change": may_change,
         "may_delete": member.may(Action.DELETE, contact),
+        "vcard_url": reverse("contacts:contact_vcard", args=[contact.pk])
+        if member.may(Action.EXPORT, contact)
+        else "",
     }
     context.update(timeline_context(member, contact=contact, definitions=definitions))
     return context

@@ -32,6 +32,7 @@ from peyvand.contacts.views.common import (
     query_string,
     safe_next,
 )
+from peyvand.contacts.views.export import export_links
 from peyvand.contacts.views.presenters import (
     Column,
     RowContext,
@@ -177,6 +178,7 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         "list_url": reverse(url_of(spec, "list")),
         "detail_url": url_of(spec, "detail"),
         "bulk_url": reverse(url_of(spec, "bulk")),
+        "export_links": export_links(member, spec.entity, query),
         "here": request.get_full_path(),
     }
 
