@@ -1,4 +1,4 @@
-"""The `peyvand` command: demo, serve, worker, migrate, createadmin, token, check.
+"""The `peyvand` command: demo, serve, worker, migrate, createadmin, token, import, export, check.
 
 Each sub-command has --help; every failure is one clear line on stderr and a non-zero exit.
 """
@@ -10,8 +10,10 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 SETTINGS = "peyvand.config.settings"
@@ -166,6 +168,42 @@ def cmd_import(args: argparse.Namespace) -> None:
         print(f"Report: {jobs.errors_file(job)}")
     if job.status != "done":
         raise CliError(job.last_error or "the import did not finish")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    """Export a workspace's contacts or companies (all of them, or a saved view's) to a file, as its owner
+    or as the member named by --as (whose role then decides which rows and fields are exported)."""
+    _setup()
+    from peyvand.contacts.exporting import export_start
+    from peyvand.core.context import Channel, acting_through
+
+    entity = "contact" if args.entity == "contacts" else "company"
+    if entity == "company" and args.format == "vcf":
+        raise CliError("vCard holds people: export companies as csv or xlsx")
+    member = _acting_member(args.workspace, args.as_email)
+    to_stdout = args.output == "-"
+    output = Path(args.output)
+    if not to_stdout and not output.parent.is_dir():
+        raise CliError(f"no such directory: {output.parent}")
+    with acting_through(Channel.SYSTEM):
+        export = export_start(member=member, entity=entity, format=args.format, view_id=args.view)
+        if to_stdout:
+            written = export.write(sys.stdout.buffer)
+            sys.stdout.flush()
+        else:
+            # Written beside the target and renamed at the end, so a failed export leaves no half file.
+            part = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed into place
+                dir=output.parent, prefix=f".{output.name}.", delete=False
+            )
+            with part:
+                try:
+                    written = export.write(part)
+                except BaseException:
+                    Path(part.name).unlink(missing_ok=True)
+                    raise
+            os.replace(part.name, output)
+    where = "standard output" if to_stdout else str(output)
+    print(f"{written} {args.entity} written to {where}", file=sys.stderr if to_stdout else sys.stdout)
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
@@ -362,6 +400,21 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("--mapping", help="name of a saved column mapping")
     importer.add_argument("--policy", choices=["skip", "update", "create"], default="skip")
     importer.set_defaults(func=cmd_import)
+
+    export = sub.add_parser(
+        "export",
+        help="export contacts or companies to a CSV, XLSX or vCard file",
+        description="Export a workspace's contacts or companies (all, or a saved view's) to a file. Acts as "
+        "the workspace owner, or as the member named by --as, whose role then decides which rows "
+        "and fields are exported. Dates are written as YYYY-MM-DD.",
+    )
+    export.add_argument("entity", choices=["contacts", "companies"])
+    export.add_argument("--workspace", required=True, help="workspace name or id")
+    export.add_argument("--view", type=int, help="id of a saved view whose filters and columns apply")
+    export.add_argument("--as", dest="as_email", metavar="EMAIL", help="export as this member")
+    export.add_argument("--format", required=True, choices=["csv", "xlsx", "vcf"])
+    export.add_argument("-o", "--output", required=True, metavar="FILE", help="file to write (- for stdout)")
+    export.set_defaults(func=cmd_export)
 
     check = sub.add_parser(
         "check",

@@ -12,7 +12,7 @@ from peyvand.accounts import services
 from peyvand.accounts.models import ApiToken, Membership
 from peyvand.accounts.tests.factories import PASSWORD
 
-COMMANDS = ["demo", "serve", "worker", "migrate", "createadmin", "token", "check"]
+COMMANDS = ["demo", "serve", "worker", "migrate", "createadmin", "token", "export", "check"]
 
 
 @pytest.mark.parametrize("command", COMMANDS)
