@@ -435,7 +435,7 @@ class ImportJob(WorkspaceScoped, Versioned):
         _("when a row matches"), max_length=10, choices=Policy.choices, default=Policy.SKIP
     )
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.MAPPING)
-    total_rows = models.PositiveIntegerField(default=0)  # data rows read so far (all of them once done)
+    total_rows = models.PositiveIntegerField(default=0)  # data rows of the file, counted as the run starts
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)

@@ -31,6 +31,7 @@ from peyvand.core.context import Channel, acting_through
 from peyvand.core.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from peyvand.core.events import emit
 from peyvand.core.text import normalize_compact
+from peyvand.core.versioning import save_versioned
 
 BATCH = 1000
 PREVIEW_ROWS = 5
@@ -142,10 +143,25 @@ def import_preview(job: ImportJob, rows: int = PREVIEW_ROWS) -> list[list[str]]:
     """The first rows of the file as cells (vCards: name, e-mail, phone)."""
     result: list[list[str]] = []
     for _number, cells in _rows(job):
-        result.append([str(c) for c in cells])
+        result.append(_card_preview(cells[0]) if job.format == "vcf" else [str(c) for c in cells])
         if len(result) >= rows:
             break
     return result
+
+
+def _card_preview(row: dict[str, Any] | None) -> list[str]:
+    if row is None:
+        return ["", "", ""]
+    name = row.get("full_name") or " ".join(filter(None, (row.get("first_name"), row.get("last_name"))))
+    emails, phones = row.get("email") or [], row.get("phone") or []
+    return [str(name or ""), emails[0][0] if emails else "", phones[0][0] if phones else ""]
+
+
+def import_targets(job: ImportJob) -> list[mapping.Target]:
+    """What a column of this job can fill, in the order a mapping screen offers them: the entity's fields,
+    then the workspace's custom fields of the entity (`custom.<key>`)."""
+    custom = [mapping.Target(d.path, d.label) for d in customfields.definitions(job.workspace_id, job.entity)]
+    return [*mapping.targets(job.entity), *custom]
 
 
 def valid_targets(job: ImportJob) -> set[str]:
@@ -190,7 +206,7 @@ def import_job_configure(
         if policy not in ImportJob.Policy.values:
             raise ValidationFailedError(fields={"policy": [_("Choose skip, update or create.")]})
         job.policy = policy
-    job.save(update_fields=["mapping", "policy", "updated_at"])
+    save_versioned(job, update_fields=["mapping", "policy"])
     if save_as.strip():
         ImportMapping.objects.update_or_create(
             workspace_id=job.workspace_id,
@@ -320,6 +336,9 @@ def import_run(job_id: int) -> ImportJob:
         ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
     source = _("Import of %(file)s") % {"file": job.filename}
     try:
+        if job.resume_after == 0:  # the total first, so progress can be shown as a share of it
+            job.total_rows = sum(1 for _row in _rows(job))
+            ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
         with acting_through(Channel.IMPORT):
             _run(job, actor, source)
     except Exception as error:  # a broken file or a bug: say so on the job, keep what was imported
@@ -394,7 +413,7 @@ def _commit(
         errors = {p.row for p in problems if p.severity == "error"}
         ImportJob.objects.filter(pk=job.pk).update(
             processed_rows=seen,
-            total_rows=seen,
+            total_rows=max(job.total_rows, seen),
             resume_after=last,
             created_count=job.created_count + result.created,
             updated_count=job.updated_count + result.updated,
