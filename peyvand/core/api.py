@@ -120,7 +120,7 @@ def envelope(code: str, message: str, fields: dict[str, list[str]] | None = None
 
 def _field_name(loc: list[Any]) -> str:
     parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "form", "cookie"}:
+    if parts and parts[0] in {"body", "query", "path", "header", "form", "file", "cookie"}:
         parts = parts[1:]
         if len(parts) > 1 and parts[0] in {"payload", "filters", "params", "data"}:
             parts = parts[1:]

@@ -12,8 +12,10 @@ import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,29 @@ def _error(code: str, message: str, status: int) -> JsonResponse:
     )
 
 
+def _request_hash(request: HttpRequest) -> str:
+    """The body's SHA-256. An upload (multipart, on PEYVAND_UPLOAD_PATHS) is hashed from its parsed parts,
+    files read in chunks: its body may be far larger than what `request.body` holds in memory."""
+    if request.content_type == "multipart/form-data" and request.path_info.startswith(
+        settings.PEYVAND_UPLOAD_PATHS
+    ):
+        digest = hashlib.sha256(b"multipart")
+        try:
+            fields, files = sorted(request.POST.lists()), sorted(request.FILES.lists())
+        except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):
+            return digest.hexdigest()  # the view answers the broken body
+        for name, values in fields:
+            digest.update(repr((name, values)).encode())
+        for name, uploads in files:
+            for upload in uploads:
+                digest.update(repr((name, upload.name, upload.size)).encode())
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+        return digest.hexdigest()
+    return hashlib.sha256(request.body).hexdigest()
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -49,7 +74,7 @@ class IdempotencyMiddleware:
             return self.get_response(request)
         if len(key) > 200:
             return _error("validation_error", _("Idempotency-Key is too long (200 characters at most)."), 422)
-        body_hash = hashlib.sha256(request.body).hexdigest()
+        body_hash = _request_hash(request)
         # Only this key's expired record: the table-wide clean-up is the hourly housekeeping task's job.
         IdempotencyRecord.objects.filter(
             credential=credential, key=key, created_at__lt=timezone.now() - KEEP

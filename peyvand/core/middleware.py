@@ -33,7 +33,8 @@ class BodySizeLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         length = request.META.get("CONTENT_LENGTH") or "0"
         limit = settings.PEYVAND_MAX_BODY_BYTES
-        if request.path_info.startswith(settings.PEYVAND_UPLOAD_PATHS):
+        upload = request.path_info.startswith(settings.PEYVAND_UPLOAD_PATHS)
+        if upload:
             limit = settings.PEYVAND_MAX_UPLOAD_BYTES
         try:
             too_big = int(length) > limit
@@ -42,8 +43,9 @@ class BodySizeLimitMiddleware:
         if too_big:
             message = _("The request body is too large (at most %(size)s bytes).") % {"size": limit}
             if request.path_info.startswith("/api/"):
+                fields = {"file": [message]} if upload else {}  # an upload's body is its file
                 return JsonResponse(
-                    {"code": "payload_too_large", "message": message, "fields": {}}, status=413
+                    {"code": "payload_too_large", "message": message, "fields": fields}, status=413
                 )
             return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
         return self.get_response(request)
