@@ -23,3 +23,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/", accounts_router)
 api.add_router("/", "peyvand.contacts.api.router")
+api.add_router("/", "peyvand.contacts.api_imports.router")

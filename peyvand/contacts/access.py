@@ -114,8 +114,13 @@ def import_jobs_visible_to(member: Membership) -> ScopedQuerySet:
     return ImportJob.objects.in_workspace(member.workspace_id).within_scope(scope, member)
 
 
-def access_import_job(*, member: Membership, job_id: int) -> Any:
-    job = import_jobs_visible_to(member).filter(pk=job_id).first()
+def access_import_job(*, member: Membership, job_id: int, action: str = Action.VIEW) -> Any:
+    """An import the member may see (else NotFoundError). `change` (mapping, policy, start) is only for the
+    member who uploaded it, since the import runs as them (else PermissionDeniedError); whoever sees an
+    import (its uploader, or a role that sees every import) may cancel it and download its report."""
+    job = import_jobs_visible_to(member).select_related("created_by__user").filter(pk=job_id).first()
     if job is None:
         raise NotFoundError(_("Import not found."))
+    if action == Action.CHANGE and job.created_by_id != member.pk:
+        raise PermissionDeniedError(_("Only the member who uploaded this file may change or start it."))
     return job
