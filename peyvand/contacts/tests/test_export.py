@@ -250,6 +250,16 @@ def test_neutralize_keeps_plain_text(text):
     assert exporting.neutralize(text) == text
 
 
+def test_xlsx_cells_keep_what_xml_can_carry():
+    rows = [["A", "B"], ["  padded  ", "<b>&amp;\x01\x1f\n two lines"], ["x" * 40000, ""]]
+    handle = io.BytesIO()
+    assert exporting.write_xlsx(rows, handle, title="Odd: [name]/?") == 2
+    sheet = openpyxl.load_workbook(io.BytesIO(handle.getvalue())).active
+    assert sheet.title == "Odd name"
+    assert sheet["A2"].value == "  padded  " and sheet["B2"].value == "<b>&amp;\n two lines"
+    assert len(sheet["A3"].value) == 32767 and sheet["B3"].value is None
+
+
 def test_formulas_are_neutralized_in_csv_and_xlsx(shop, api_client_for):
     customfields.custom_field_create(
         actor=shop.owner, data={"entity": "contact", "key": "calc", "label": "=Calc", "field_type": "text"}
@@ -288,13 +298,24 @@ def test_csv_has_a_bom_crlf_and_keeps_persian_and_thai(shop, api_client_for, tmp
     assert {"سارا", "สมชาย"} <= names
 
 
-def test_xlsx_holds_the_csv_rows_right_to_left_for_persian(shop, api_client_for):
+def test_xlsx_holds_the_csv_rows_right_to_left_for_persian(shop, api_client_for, tmp_path):
     client = api_client_for(shop.owner)
     csv_data = csv_rows(body(export(client)))
     response = export(client, format="xlsx")
     assert response["Content-Type"] == exporting.CONTENT_TYPES["xlsx"]
     assert response["Content-Disposition"].endswith('.xlsx"')
-    assert xlsx_rows(body(response)) == csv_data
+    data = body(response)
+    assert xlsx_rows(data) == csv_data
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    assert sheet.title == "Contacts" and sheet.freeze_panes == "A2" and not sheet.sheet_view.rightToLeft
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row if cell.value is not None)
+    path = tmp_path / "contacts.xlsx"
+    path.write_bytes(data)
+    table = open_table(path, path.name)  # Peyvand's own import reader (with its zip-bomb check)
+    assert table.info.headers == csv_data[0]
+    width = len(csv_data[0])  # a row's trailing empty cells are not written, nor read back
+    assert [row + [""] * (width - len(row)) for _number, row in table.rows()] == csv_data[1:]
     shop.owner.language = "fa"
     shop.owner.save(update_fields=["language"])
     workbook = openpyxl.load_workbook(io.BytesIO(body(export(api_client_for(shop.owner), format="xlsx"))))
