@@ -182,6 +182,9 @@ CASES: dict[str, Case] = {
         lambda w: {"items": [{"create": {"first_name": "Bulk"}}]},
     ),
     **_record_cases("contact", "contacts", {"job_title": "Buyer"}),
+    "contacts.export": ("get", lambda w: f"{API}/contacts/export", None),
+    "contacts.vcard_mate": ("get", lambda w: f"{API}/contacts/{w.mate_contact.pk}/vcard", None),
+    "contacts.vcard_far": ("get", lambda w: f"{API}/contacts/{w.far_contact.pk}/vcard", None),
     "companies.list": ("get", lambda w: f"{API}/companies", None),
     "companies.create": ("post", lambda w: f"{API}/companies", lambda w: {"name": "Newco"}),
     "companies.bulk": (
@@ -190,6 +193,7 @@ CASES: dict[str, Case] = {
         lambda w: {"items": [{"create": {"name": "Bulkco"}}]},
     ),
     "companies.people": ("get", lambda w: f"{API}/companies/{w.rep_company.pk}/people", None),
+    "companies.export": ("get", lambda w: f"{API}/companies/export", None),
     **_record_cases("company", "companies", {"industry": "Tea"}),
     "notes.patch_rep": ("patch", lambda w: f"{API}/notes/{w.rep_note.pk}", lambda w: {"body": "Edited"}),
     "notes.patch_mate": ("patch", lambda w: f"{API}/notes/{w.mate_note.pk}", lambda w: {"body": "Edited"}),
@@ -270,10 +274,15 @@ MATRIX: dict[str, dict[str, int]] = {
     "contacts.create": table(201, "manager", "rep", "support", other=201),
     "contacts.bulk": same(200, 200),  # per-item outcomes: test_bulk_items_follow_the_matrix
     **_record_rows("contacts"),
+    # Export: owner and admin all, the manager the team's (rep and teammate), nobody else anything.
+    "contacts.export": table(200, "manager", other=200),
+    "contacts.vcard_mate": table(200, "manager"),
+    "contacts.vcard_far": table(200),
     "companies.list": same(200, 200),
     "companies.create": table(201, "manager", "rep", "support", other=201),
     "companies.bulk": same(200, 200),
     "companies.people": same(200, 404),
+    "companies.export": table(200, "manager", other=200),
     **_record_rows("companies"),
     "notes.patch_rep": table(200, "manager", "rep"),
     "notes.patch_mate": table(200, "manager"),
@@ -299,7 +308,8 @@ MATRIX: dict[str, dict[str, int]] = {
 def _contacts_operations() -> set[tuple[str, str]]:
     from peyvand.config.api import api
 
-    accounts_tags = {"accounts"}
+    # Imports (multipart uploads) have their own matrix: test_import_api.py::test_import_permission_matrix.
+    accounts_tags = {"accounts", "imports"}
     return {
         (method.upper(), template)
         for template, item in api.get_openapi_schema()["paths"].items()
@@ -432,6 +442,8 @@ OTHER_RECORD_CASES: dict[str, Case] = {
     ),
     "contacts.timeline": ("get", lambda w: f"{API}/contacts/{w.o.contact.pk}/timeline", None),
     "contacts.notes": ("get", lambda w: f"{API}/contacts/{w.o.contact.pk}/notes", None),
+    "contacts.vcard": ("get", lambda w: f"{API}/contacts/{w.o.contact.pk}/vcard", None),
+    "contacts.vcard_binned": ("get", lambda w: f"{API}/contacts/{w.rep_contact_binned.pk}/vcard", None),
     "contacts.note_create": (
         "post",
         lambda w: f"{API}/contacts/{w.o.contact.pk}/notes",
