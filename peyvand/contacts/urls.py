@@ -1,6 +1,6 @@
 from django.urls import path
 
-from peyvand.contacts.views import companies, contacts, export, inline, notes, search, settings
+from peyvand.contacts.views import companies, contacts, export, imports, inline, notes, search, settings
 
 app_name = "contacts"
 
@@ -8,6 +8,12 @@ urlpatterns = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/count/", contacts.contact_count, name="contact_count"),
     path("contacts/bulk/", contacts.contact_bulk, name="contact_bulk"),
+    path("contacts/import/", imports.contact_import, name="contact_import"),
+    path("contacts/imports/", imports.import_list, name="import_list"),
+    path("contacts/imports/<int:job_id>/", imports.import_detail, name="import_detail"),
+    path("contacts/imports/<int:job_id>/progress/", imports.import_progress, name="import_progress"),
+    path("contacts/imports/<int:job_id>/problems/", imports.import_problems, name="import_problems"),
+    path("contacts/imports/<int:job_id>/cancel/", imports.import_cancel, name="import_cancel"),
     path("contacts/export/", export.contact_export, name="contact_export"),
     path("contacts/quick/", contacts.contact_quick_create, name="contact_quick_create"),
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
@@ -21,6 +27,7 @@ urlpatterns = [
     path("companies/", companies.company_list, name="company_list"),
     path("companies/count/", companies.company_count, name="company_count"),
     path("companies/bulk/", companies.company_bulk, name="company_bulk"),
+    path("companies/import/", imports.company_import, name="company_import"),
     path("companies/export/", export.company_export, name="company_export"),
     path("companies/new/", companies.company_edit, name="company_new"),
     path("companies/<int:company_id>/", companies.company_detail, name="company_detail"),

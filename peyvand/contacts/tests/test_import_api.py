@@ -226,48 +226,116 @@ def test_vcard_upload_previews_names(iran, api_client_for):
 # ------------------------------------------------------------------------------------------ permissions
 
 
-@pytest.mark.parametrize(
-    ("who", "status"),
-    [("owner", 201), ("rep", 201), ("support", 201), ("read_only", 403), ("anonymous", 401)],
-)
-def test_who_may_upload(iran, api_client_for, who, status):
-    member = None if who == "anonymous" else getattr(iran, who)
-    response = _upload(api_client_for(member))
-    assert response.status_code == status, response.content
-    if status != 201:
-        assert response.json()["code"] in ("permission_denied", "not_authenticated")
-        assert not ImportJob.objects.exists()
-        assert not list(jobs.imports_dir().iterdir())
+# Who → status per operation, on imports uploaded by the rep. Starting an import needs the create permission
+# of what it imports (read-only has none). Imports are seen by their uploader, and by roles whose import
+# view scope is `all` (owner, admin); only the uploader changes or starts one (it runs as them); whoever
+# sees one may cancel it and download its problems file. The contacts matrix (test_api_matrix.py) leaves
+# the imports operations to this one, because uploads are multipart.
+ACTORS = ("owner", "admin", "manager", "rep", "support", "read_only", "other", "anonymous")
 
 
-def test_read_only_may_not_import_companies_either(iran, api_client_for):
-    response = _upload(api_client_for(iran.read_only), HUBSPOT_COMPANIES, "company")
-    assert response.status_code == 403 and response.json()["message"]
+def _row(**statuses: int) -> dict[str, int]:
+    return {"anonymous": 401, **statuses}
 
 
-@pytest.mark.parametrize(
-    ("who", "see", "change"),
-    [
-        ("rep", 200, 200),  # the uploader
-        ("admin", 200, 403),  # sees every import, but it runs as the uploader: only they change it
-        ("teammate", 404, 404),  # another member
-        ("other_owner", 404, 404),  # another workspace
-        ("anonymous", 401, 401),
-    ],
-)
-def test_job_permission_matrix(iran, api_client_for, who, see, change):
-    job = _upload(api_client_for(iran.rep)).json()
-    member = None if who == "anonymous" else getattr(iran, who)
-    client = api_client_for(member)
-    assert client.get(f"{API}/{job['id']}").status_code == see
-    assert _patch(client, job["id"], {"policy": "update"}).status_code == change
-    assert client.post(f"{API}/{job['id']}/start").status_code == (change if change != 200 else 202)
-    assert ImportJob.objects.get(pk=job["id"]).policy == ("update" if change == 200 else "skip")
-    listed = client.get(API)
-    if see == 401:
-        assert listed.status_code == 401
-    else:
-        assert (job["id"] in [j["id"] for j in listed.json()["items"]]) is (see == 200)
+SEES = _row(owner=200, admin=200, manager=404, rep=200, support=404, read_only=404, other=404)
+CHANGES = _row(owner=403, admin=403, manager=404, rep=200, support=404, read_only=404, other=404)
+IMPORT_MATRIX: dict[str, dict[str, int]] = {
+    "list": _row(**dict.fromkeys(ACTORS[:-1], 200)),
+    "mappings": _row(**dict.fromkeys(ACTORS[:-1], 200)),
+    "create": _row(owner=201, admin=201, manager=201, rep=201, support=201, read_only=403, other=201),
+    "create_company": _row(owner=201, admin=201, manager=201, rep=201, support=201, read_only=403, other=201),
+    "get": SEES,
+    "patch": CHANGES,
+    "start": {**CHANGES, "rep": 202},
+    "cancel": SEES,
+    "problems": SEES,
+}
+
+
+def _send(client, case: str, w):
+    job, done = w.rep_job, w.rep_done
+    if case == "list":
+        return client.get(API)
+    if case == "mappings":
+        return client.get(f"{API}/mappings")
+    if case == "create":
+        return _upload(client)
+    if case == "create_company":
+        return _upload(client, HUBSPOT_COMPANIES, "company")
+    if case == "get":
+        return client.get(f"{API}/{job.pk}")
+    if case == "patch":
+        return _patch(client, job.pk, {"policy": "update", "save_as": "Mine"})
+    if case == "start":
+        return client.post(f"{API}/{job.pk}/start")
+    if case == "cancel":
+        return client.post(f"{API}/{job.pk}/cancel")
+    return client.get(f"{API}/{done.pk}/problems")
+
+
+def _state() -> dict:
+    return {
+        "jobs": list(ImportJob.objects.order_by("pk").values()),
+        "mappings": list(ImportMapping.objects.order_by("pk").values()),
+        "files": sorted(p.name for p in jobs.imports_dir().iterdir()),
+        "contacts": list(Contact.all_objects.order_by("pk").values_list("pk", flat=True)),
+    }
+
+
+@pytest.fixture
+def import_world(iran):
+    rep = jobs.import_job_from_path(actor=iran.rep, entity="contact", path=HUBSPOT)
+    done = jobs.import_job_from_path(actor=iran.rep, entity="contact", path=HUBSPOT)
+    jobs.import_job_start(actor=iran.rep, job=done, run_now=True)
+    jobs.import_run(done.pk)
+    theirs = jobs.import_job_from_path(actor=iran.other_owner, entity="contact", path=HUBSPOT)
+    iran.rep_job, iran.rep_done, iran.their_job = rep, done, theirs
+    return iran
+
+
+@pytest.mark.parametrize("case", sorted(IMPORT_MATRIX))
+def test_import_permission_matrix(import_world, api_client_for, case):
+    from peyvand.accounts.tests.test_api_matrix import actor_of, assert_envelope, each_actor
+
+    def check(who: str, status: int) -> None:
+        client = api_client_for(actor_of(import_world, who))
+        before = _state()
+        response = _send(client, case, import_world)
+        assert response.status_code == status, response.content[:300]
+        if status >= 400:
+            assert_envelope(response)
+            assert _state() == before, "a refused request changed something"
+
+    each_actor(IMPORT_MATRIX[case], check)
+
+
+def test_imports_of_another_workspace_are_404(import_world, api_client_for):
+    theirs = import_world.their_job.pk
+    for member in (import_world.owner, import_world.admin):
+        client = api_client_for(member)
+        before = _state()
+        for response in (
+            client.get(f"{API}/{theirs}"),
+            _patch(client, theirs, {"policy": "update"}),
+            client.post(f"{API}/{theirs}/start"),
+            client.post(f"{API}/{theirs}/cancel"),
+            client.get(f"{API}/{theirs}/problems"),
+        ):
+            assert response.status_code == 404 and response.json()["code"] == "not_found"
+        assert _state() == before
+        assert theirs not in [j["id"] for j in client.get(API).json()["items"]]
+
+
+def test_lists_show_what_each_member_sees(import_world, api_client_for):
+    def listed(member) -> set[int]:
+        return {j["id"] for j in api_client_for(member).get(API).json()["items"]}
+
+    rep_jobs = {import_world.rep_job.pk, import_world.rep_done.pk}
+    assert listed(import_world.rep) == rep_jobs
+    assert listed(import_world.owner) == listed(import_world.admin) == rep_jobs
+    assert listed(import_world.teammate) == listed(import_world.manager) == set()
+    assert listed(import_world.other_owner) == {import_world.their_job.pk}
 
 
 def test_cancel_and_problems_follow_visibility(iran, api_client_for, django_capture_on_commit_callbacks):

@@ -185,3 +185,44 @@
     setUp(document);
   }
 })();
+
+// Imports: progress bars take their width from data-progress (set through the CSSOM, which the CSP allows),
+// also after htmx swaps a newer progress in; a file input with data-max-bytes refuses a file over the
+// upload limit before it is sent.
+(function () {
+  "use strict";
+
+  function paintProgress(root) {
+    (root || document).querySelectorAll(".progress-bar[data-progress]").forEach(function (bar) {
+      var value = parseInt(bar.getAttribute("data-progress"), 10);
+      if (!isNaN(value)) bar.style.setProperty("width", Math.max(0, Math.min(100, value)) + "%");
+    });
+  }
+
+  function checkSize(input) {
+    var limit = parseInt(input.getAttribute("data-max-bytes"), 10);
+    var file = input.files && input.files[0];
+    input.setCustomValidity(file && limit && file.size > limit ? input.getAttribute("data-too-large") || "" : "");
+    return input.validity.valid;
+  }
+
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("input[type=file][data-max-bytes]") && !checkSize(event.target)) {
+      event.target.reportValidity();
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    event.target.querySelectorAll("input[type=file][data-max-bytes]").forEach(function (input) {
+      if (!checkSize(input)) {
+        event.preventDefault();
+        input.reportValidity();
+      }
+    });
+  });
+  document.addEventListener("htmx:load", function (event) { paintProgress(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { paintProgress(document); });
+  } else {
+    paintProgress(document);
+  }
+})();
