@@ -254,9 +254,10 @@ def test_mapping_refusals_are_shown(iran, web_client_for):
     assert 'id="pv-mapping-errors"' in page and "already used" in page
     nothing = client.post(
         f"/contacts/imports/{job.pk}/",
-        {**{f"column_{i}": "" for i in range(len(job.headers))}, "policy": "skip"},
+        {**{f"column_{i}": "" for i in range(len(job.headers))}, "policy": "skip", "save_as": "Nothing"},
     )
     assert nothing.status_code == 422 and "Map at least one column." in _text(nothing)
+    assert not ImportMapping.objects.exists()  # the refused start kept neither the mapping nor a copy
     unknown = client.post(f"/contacts/imports/{job.pk}/", _mapping_data(job, column_0="shoe_size"))
     assert unknown.status_code == 422 and "shoe_size" in _text(unknown)
     policy = client.post(f"/contacts/imports/{job.pk}/", _mapping_data(job, policy="merge"))

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -134,14 +135,15 @@ def _mapping_page(request: HttpRequest, member: Membership, job: ImportJob) -> H
         form = ImportMappingForm(request.POST, job=job, targets=targets)
         if form.is_valid():
             try:
-                jobs.import_job_configure(
-                    actor=member,
-                    job=job,
-                    column_map=form.column_map(),
-                    policy=form.cleaned_data["policy"],
-                    save_as=form.cleaned_data.get("save_as", ""),
-                )
-                jobs.import_job_start(actor=member, job=job)
+                with transaction.atomic():  # a refused start keeps neither the mapping nor its saved copy
+                    jobs.import_job_configure(
+                        actor=member,
+                        job=job,
+                        column_map=form.column_map(),
+                        policy=form.cleaned_data["policy"],
+                        save_as=form.cleaned_data.get("save_as", ""),
+                    )
+                    jobs.import_job_start(actor=member, job=job)
             except ValidationFailedError as error:
                 apply_errors(form, error)
             except ConflictError as error:
