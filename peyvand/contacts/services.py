@@ -8,6 +8,7 @@ birthday's month-day and the primary e-mail and phone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -97,6 +98,13 @@ _RULE_OF = {
 
 
 # ----------------------------------------------------------------------------- cleaning
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """A name-like value: control characters dropped, runs of spaces and line breaks made one space."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def region_of(member: Membership) -> str:
@@ -360,7 +368,7 @@ def _clean_contact_values(
         "sms_consent_source",
     ):
         if isinstance(cleaned.get(name), str):
-            cleaned[name] = " ".join(cleaned[name].split())
+            cleaned[name] = one_line(cleaned[name])
     if "addresses" in cleaned:
         cleaned["addresses"] = clean_addresses(cleaned["addresses"] or [])
     if "social" in cleaned:
@@ -630,7 +638,7 @@ def _clean_company_values(actor: Membership, values: dict[str, Any]) -> dict[str
     cleaned = dict(values)
     for name in ("name", "legal_name", "industry"):
         if isinstance(cleaned.get(name), str):
-            cleaned[name] = " ".join(cleaned[name].split())
+            cleaned[name] = one_line(cleaned[name])
     if "website" in cleaned:
         cleaned["website"] = clean_website(cleaned["website"] or "")
     if "domain" in cleaned:

@@ -99,6 +99,21 @@ def _yes_no(text: str) -> bool | None:
     return None
 
 
+_NEUTRALIZED = frozenset(f"'{c}" for c in "=+-@\t\r＝＋－＠")
+
+
+def _consent_words() -> dict[str, bool]:
+    """The consent states as exports and people write them, in every interface language."""
+    from django.utils import translation
+
+    words = {}
+    for language in ("en", "fa", "th"):
+        with translation.override(language):
+            words[normalize(str(Consent.GRANTED.label))] = True
+            words[normalize(str(Consent.WITHDRAWN.label))] = False
+    return words
+
+
 class RowCleaner:
     """Reads the rows of one file for one member; members, stages and custom fields are looked up once."""
 
@@ -132,6 +147,7 @@ class RowCleaner:
                 self.stages[normalize(stage.label)] = stage
                 if stage.key in labels:
                     self.stages.setdefault(normalize(str(labels[stage.key])), stage)
+        self.consent_words = _consent_words()
         self.company_types = {normalize(str(label)): value for value, label in CompanyType.choices if value}
         self.company_types.update({normalize(value): value for value in CompanyType.values if value})
 
@@ -163,6 +179,8 @@ class RowCleaner:
 
         for index, target, header in self.columns:
             raw = cells[index].strip() if index < len(cells) else ""
+            if raw[:2] in _NEUTRALIZED:  # a formula-safe cell of an export: '+98912…, '=…
+                raw = raw[1:]
             mapped.append(raw)
             if not raw:
                 continue
@@ -261,6 +279,8 @@ class RowCleaner:
             values["lifecycle_stage"] = stage
         elif target in ("email_consent", "sms_consent"):
             answer = _yes_no(raw)
+            if answer is None:
+                answer = self.consent_words.get(normalize(raw))
             if answer is None:
                 raise ValueError(_("Enter yes or no."))
             values[target] = Consent.GRANTED if answer else Consent.WITHDRAWN

@@ -97,13 +97,13 @@ def _looks_utf16_without_bom(sample: bytes) -> bool:
 
 
 def _looks_like_text(text: str) -> bool:
-    """Few control, unassigned or private-use characters: a real table, not a binary file read as text."""
+    """Few control characters and undecodable bytes: a real table, not a binary file read as text."""
     import unicodedata
 
     odd = sum(
         1
         for ch in text[:20000]
-        if ch not in "\t\r\n\x0c\x1a" and unicodedata.category(ch) in ("Cc", "Cn", "Co", "Cs")
+        if ch == "\ufffd" or (ch not in "\t\r\n\x0c\x1a" and unicodedata.category(ch) == "Cc")
     )
     return odd <= len(text[:20000]) // 100
 
