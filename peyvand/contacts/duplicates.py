@@ -11,11 +11,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
 
 from peyvand.accounts.models import Membership
+from peyvand.accounts.policy import hidden_fields
 from peyvand.contacts.access import companies_visible_to, contacts_visible_to
 from peyvand.contacts.models import Company, Contact, ContactEmail, ContactPhone
+from peyvand.core.contactpoints import normalize_domain, normalize_phone
 from peyvand.core.text import normalize
 
 SCORE_EMAIL = 95
@@ -132,6 +135,61 @@ def company_duplicates(
         for company in visible.filter(name_normalized=normalize(name))[:50]:
             found.setdefault(company.pk, Candidate(company, 0)).add(SCORE_COMPANY_NAME, "name")
     return sorted(found.values(), key=lambda c: (-c.score, c.record.pk))[:limit]
+
+
+def typed_contact_duplicates(
+    member: Membership,
+    *,
+    emails: Iterable[str] = (),
+    phones: Iterable[str] = (),
+    name: str = "",
+    company_id: int | None = None,
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """`contact_duplicates` for what someone typed (a form, an API query): phones in any digits, national
+    ones read for the workspace's country (what is not a number is skipped). Nothing the member's role hides
+    is compared, so a hidden e-mail, phone, name or company cannot be probed."""
+    hidden = hidden_fields(member, "contact")
+    numbers = []
+    for raw in phones:
+        try:
+            numbers.append(normalize_phone(raw, member.workspace.country))
+        except ValidationError:
+            continue
+    return contact_duplicates(
+        member,
+        emails=[] if "emails" in hidden else [e for e in emails if e],
+        phones=[] if "phones" in hidden else numbers,
+        name="" if {"first_name", "last_name"} & hidden else name,
+        company_id=None if "company" in hidden else company_id,
+        exclude_id=exclude_id,
+        limit=limit,
+    )
+
+
+def typed_company_duplicates(
+    member: Membership,
+    *,
+    name: str = "",
+    domain: str = "",
+    website: str = "",
+    exclude_id: int | None = None,
+    limit: int = 5,
+) -> list[Candidate]:
+    """`company_duplicates` for what someone typed: the domain as written or taken from the website
+    (`https://www.Example.com/about` → example.com); hidden fields are not compared."""
+    hidden = hidden_fields(member, "company")
+    found = normalize_domain(domain) if domain and "domain" not in hidden else ""
+    if not found and website and "website" not in hidden:
+        found = normalize_domain(website)
+    return company_duplicates(
+        member,
+        name="" if "name" in hidden else name,
+        domain=found,
+        exclude_id=exclude_id,
+        limit=limit,
+    )
 
 
 @dataclass

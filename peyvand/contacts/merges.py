@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Membership
-from peyvand.accounts.policy import check_writable
+from peyvand.accounts.policy import Action, check_writable, read_only_fields
 from peyvand.contacts import services
 from peyvand.contacts.models import (
     Company,
@@ -31,7 +31,7 @@ from peyvand.contacts.models import (
 )
 from peyvand.core import recycle
 from peyvand.core.audit import _plain, audit_change, snapshot
-from peyvand.core.errors import ValidationFailedError
+from peyvand.core.errors import PermissionDeniedError, ValidationFailedError
 from peyvand.core.events import emit
 from peyvand.core.versioning import check_version, save_versioned
 
@@ -190,6 +190,42 @@ def _apply_fields(
     )
     check_writable(actor, record.ENTITY, sorted(rule_names))
     return before, after
+
+
+def locked_fields(actor: Membership, survivor: Any) -> set[str]:
+    """Fields of `survivor` the actor may not set by merging: their role's read-only and hidden fields
+    (custom ones as `custom.<key>`), and the owner without the assign permission on the survivor."""
+    fields = CONTACT_FIELDS if survivor.ENTITY == "contact" else COMPANY_FIELDS
+    locked = {
+        name
+        for name in read_only_fields(actor, survivor.ENTITY)
+        if name in fields or name.startswith("custom.")
+    }
+    if not actor.may(Action.ASSIGN, survivor):
+        locked.add("owner")
+    return locked
+
+
+def keep_locked(
+    actor: Membership, survivor: Any, others: list[Any], choices: dict[str, int] | None
+) -> dict[str, int]:
+    """`choices` with the survivor chosen for every locked field not chosen explicitly, so a member with
+    field rules can merge without a value they could not choose (the merge screen and the API use it).
+    Choosing another record's owner without the assign permission is refused (403); an explicit choice of a
+    read-only field that changes it is refused by the merge itself."""
+    result = dict(choices or {})
+    locked = locked_fields(actor, survivor)
+    chosen_owner = result.get("owner")
+    if "owner" in locked and chosen_owner is not None and chosen_owner != survivor.pk:
+        source = next((o for o in others if o.pk == chosen_owner), None)
+        if source is not None and source.owner_id != survivor.owner_id:
+            raise PermissionDeniedError(
+                _("You may not change the owner."),
+                fields={"owner": [_("You may not assign this record to someone else.")]},
+            )
+    for name in locked:
+        result.setdefault(name, survivor.pk)
+    return result
 
 
 @transaction.atomic
