@@ -22,5 +22,6 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("/", accounts_router)
+api.add_router("/", "peyvand.contacts.api_merges.router")  # before /contacts/{contact_id}
 api.add_router("/", "peyvand.contacts.api.router")
 api.add_router("/", "peyvand.contacts.api_imports.router")

@@ -234,6 +234,31 @@ CASES: dict[str, Case] = {
         lambda w: {"name": "Pilot"},
     ),
     "lifecycle.delete": ("delete", lambda w: f"{API}/lifecycle-stages/{w.stage.pk}", None),
+    # Duplicates and merging (peyvand/contacts/api_merges.py): merge = change the survivor, delete the others.
+    "contacts.duplicates": ("get", lambda w: f"{API}/contacts/duplicates", None),
+    "contacts.duplicate_pairs": ("get", lambda w: f"{API}/contacts/duplicate-pairs", None),
+    "contacts.merge_mate": (
+        "post",
+        lambda w: f"{API}/contacts/merge",
+        lambda w: {"survivor_id": w.rep_contact.pk, "merge_ids": [w.mate_contact.pk]},
+    ),
+    "contacts.merge_far": (
+        "post",
+        lambda w: f"{API}/contacts/merge",
+        lambda w: {"survivor_id": w.rep_contact.pk, "merge_ids": [w.far_contact.pk]},
+    ),
+    "companies.duplicates": ("get", lambda w: f"{API}/companies/duplicates", None),
+    "companies.duplicate_pairs": ("get", lambda w: f"{API}/companies/duplicate-pairs", None),
+    "companies.merge_mate": (
+        "post",
+        lambda w: f"{API}/companies/merge",
+        lambda w: {"survivor_id": w.rep_company.pk, "merge_ids": [w.mate_company.pk]},
+    ),
+    "companies.merge_far": (
+        "post",
+        lambda w: f"{API}/companies/merge",
+        lambda w: {"survivor_id": w.rep_company.pk, "merge_ids": [w.far_company.pk]},
+    ),
 }
 
 
@@ -302,6 +327,15 @@ MATRIX: dict[str, dict[str, int]] = {
     "lifecycle.create": table(201, other=201),
     "lifecycle.patch": table(200),
     "lifecycle.delete": table(204),
+    "contacts.duplicates": same(200, 200),
+    "contacts.duplicate_pairs": same(200, 200),
+    # The manager changes the rep's and deletes the teammate's (team North); the rep may not delete those.
+    "contacts.merge_mate": table(200, "manager"),
+    "contacts.merge_far": table(200),
+    "companies.duplicates": same(200, 200),
+    "companies.duplicate_pairs": same(200, 200),
+    "companies.merge_mate": table(200, "manager"),
+    "companies.merge_far": table(200),
 }
 
 
