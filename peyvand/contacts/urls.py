@@ -1,6 +1,16 @@
 from django.urls import path
 
-from peyvand.contacts.views import companies, contacts, export, imports, inline, notes, search, settings
+from peyvand.contacts.views import (
+    companies,
+    contacts,
+    export,
+    imports,
+    inline,
+    merges,
+    notes,
+    search,
+    settings,
+)
 
 app_name = "contacts"
 
@@ -17,6 +27,10 @@ urlpatterns = [
     path("contacts/export/", export.contact_export, name="contact_export"),
     path("contacts/quick/", contacts.contact_quick_create, name="contact_quick_create"),
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
+    path("contacts/duplicates/", merges.contact_duplicates, name="contact_duplicates"),
+    path("contacts/duplicates/check/", merges.contact_duplicates_check, name="contact_duplicates_check"),
+    path("contacts/merge/", merges.contact_merge, name="contact_merge"),
+    path("contacts/<int:contact_id>/merge/", merges.contact_merge_pick, name="contact_merge_pick"),
     path("contacts/<int:contact_id>/", contacts.contact_detail, name="contact_detail"),
     path("contacts/<int:contact_id>/edit/", contacts.contact_edit, name="contact_edit"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
@@ -30,6 +44,10 @@ urlpatterns = [
     path("companies/import/", imports.company_import, name="company_import"),
     path("companies/export/", export.company_export, name="company_export"),
     path("companies/new/", companies.company_edit, name="company_new"),
+    path("companies/duplicates/", merges.company_duplicates, name="company_duplicates"),
+    path("companies/duplicates/check/", merges.company_duplicates_check, name="company_duplicates_check"),
+    path("companies/merge/", merges.company_merge, name="company_merge"),
+    path("companies/<int:company_id>/merge/", merges.company_merge_pick, name="company_merge_pick"),
     path("companies/<int:company_id>/", companies.company_detail, name="company_detail"),
     path("companies/<int:company_id>/edit/", companies.company_edit, name="company_edit"),
     path("companies/<int:company_id>/delete/", companies.company_delete, name="company_delete"),

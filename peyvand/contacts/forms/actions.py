@@ -36,6 +36,7 @@ BULK_ACTIONS = (
     ("remove_tag", _("Remove tag")),
     ("assign_owner", _("Assign owner")),
     ("set_lifecycle", _("Change lifecycle stage")),
+    ("merge", _("Merge selected")),
     ("delete", _("Delete")),
 )
 

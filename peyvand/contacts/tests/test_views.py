@@ -305,6 +305,8 @@ def test_create_contact_with_everything(crm, web_client_for):
             "social_telegram": "@ali",
             "addresses-0-street": "Valiasr St 12",
             "addresses-0-city": "Tehran",
+            # The owner's client has this phone: seen on the possible-duplicates panel, created anyway.
+            "duplicates_seen": str(crm.owners_contact.pk),
         },
     )
     assert response.status_code == 302, response.content.decode()[:3000]

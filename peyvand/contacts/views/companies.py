@@ -20,6 +20,7 @@ from peyvand.contacts import access, selectors, services
 from peyvand.contacts.forms import CompanyForm, ListFilterForm
 from peyvand.contacts.models import Company
 from peyvand.contacts.views import lists
+from peyvand.contacts.views import merges as merge_views
 from peyvand.contacts.views.common import (
     apply_errors,
     canonical_dates,
@@ -182,6 +183,9 @@ def company_detail(request: HttpRequest, company_id: int) -> HttpResponse:
         else [],
         "may_change": member.may(Action.CHANGE, company),
         "may_delete": member.may(Action.DELETE, company),
+        "merge_pick_url": reverse("contacts:company_merge_pick", args=[company.pk])
+        if member.may(Action.CHANGE, company) and member.may(Action.DELETE, entity="company")
+        else "",
     }
     context.update(timeline_context(member, company=company, definitions=definitions))
     return render(request, "contacts/company_detail.html", context)
@@ -259,11 +263,15 @@ def company_edit(request: HttpRequest, company_id: int | None = None) -> HttpRes
     else:
         company = access.access_company(member=member, company_id=company_id, action=Action.CHANGE)
     form = company_form(member, request.POST if request.method == "POST" else None, company)
+    held: list[merge_views.Likely] = []
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         try:
             precheck(member, changes, company)
-            if company is None:
+            held = merge_views.company_form_duplicates(member, form, company, request.POST)
+            if held:
+                saved = None  # shown first: possible duplicates the user has not confirmed
+            elif company is None:
                 saved = services.company_create(actor=member, data=changes)
             else:
                 saved = services.company_update(
@@ -277,11 +285,13 @@ def company_edit(request: HttpRequest, company_id: int | None = None) -> HttpRes
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Company saved.") if company else _("Company created."))
-            return redirect("contacts:company_detail", company_id=saved.pk)
+            if saved is not None:
+                messages.success(request, _("Company saved.") if company else _("Company created."))
+                return redirect("contacts:company_detail", company_id=saved.pk)
     context = {
         "form": form,
         "company": company,
         "tag_names": [t.name for t in lists.visible_tags(member)],
+        **merge_views.panel_context(merge_views.COMPANY, held, company),
     }
     return render(request, "contacts/company_form.html", context, status=form_status(form))

@@ -25,6 +25,7 @@ from peyvand.contacts.forms import (
 )
 from peyvand.contacts.models import Contact, LifecycleStage
 from peyvand.contacts.views import lists
+from peyvand.contacts.views import merges as merge_views
 from peyvand.contacts.views.common import (
     apply_errors,
     canonical_dates,
@@ -168,9 +169,12 @@ def contact_quick_create(request: HttpRequest) -> HttpResponse:
     if form is None:
         raise PermissionDeniedError()
     created = None
+    held: list[merge_views.Likely] = []
     if form.is_valid():
         try:
-            created = services.contact_create(actor=member, data=form.data_for_service())
+            held = merge_views.quick_form_duplicates(member, form, request.POST)
+            if not held:
+                created = services.contact_create(actor=member, data=form.data_for_service())
         except DomainError as error:
             apply_errors(form, error)
     if created is not None and not is_htmx(request):
@@ -180,10 +184,11 @@ def contact_quick_create(request: HttpRequest) -> HttpResponse:
         "quick_form": _quick_form(member) if created else form,
         "created": created,
         "created_label": contact_label(created, hidden_for(member, "contact")) if created else "",
+        **merge_views.panel_context(merge_views.CONTACT, held),
     }
     if not is_htmx(request):
-        return render(request, "contacts/quick_create.html", context, status=422)
-    response = render(request, "contacts/list.html#quick", context, status=200 if created else 422)
+        return render(request, "contacts/quick_create.html", context, status=200 if held else 422)
+    response = render(request, "contacts/list.html#quick", context, status=200 if created or held else 422)
     return trigger_client_event(response, "contacts-changed") if created else response
 
 
@@ -226,6 +231,9 @@ def detail_context(member: Membership, contact: Contact) -> dict[str, Any]:
         "inline": inline_fields(member, contact, hidden, read_only, may_change),
         "may_change": may_change,
         "may_delete": member.may(Action.DELETE, contact),
+        "merge_pick_url": reverse("contacts:contact_merge_pick", args=[contact.pk])
+        if may_change and member.may(Action.DELETE, entity="contact")
+        else "",
         "vcard_url": reverse("contacts:contact_vcard", args=[contact.pk])
         if member.may(Action.EXPORT, contact)
         else "",
@@ -319,11 +327,15 @@ def contact_edit(request: HttpRequest, contact_id: int | None = None) -> HttpRes
     else:
         contact = access.access_contact(member=member, contact_id=contact_id, action=Action.CHANGE)
     form = contact_form(member, request.POST if request.method == "POST" else None, contact)
+    held: list[merge_views.Likely] = []
     if request.method == "POST" and form.is_valid():
         changes = form.changes()
         try:
             precheck(member, changes, contact)
-            if contact is None:
+            held = merge_views.contact_form_duplicates(member, form, contact, request.POST)
+            if held:
+                saved = None  # shown first: possible duplicates the user has not confirmed
+            elif contact is None:
                 saved = services.contact_create(actor=member, data=changes)
             else:
                 saved = services.contact_update(
@@ -337,13 +349,15 @@ def contact_edit(request: HttpRequest, contact_id: int | None = None) -> HttpRes
         except ConflictError as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, _("Contact saved.") if contact else _("Contact created."))
-            return redirect("contacts:contact_detail", contact_id=saved.pk)
+            if saved is not None:
+                messages.success(request, _("Contact saved.") if contact else _("Contact created."))
+                return redirect("contacts:contact_detail", contact_id=saved.pk)
     hidden = hidden_for(member, "contact")
     context = {
         "form": form,
         "contact": contact,
         "label": contact_label(contact, hidden) if contact else "",
         "tag_names": [t.name for t in lists.visible_tags(member)],
+        **merge_views.panel_context(merge_views.CONTACT, held, contact),
     }
     return render(request, "contacts/contact_form.html", context, status=form_status(form))

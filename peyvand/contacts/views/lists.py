@@ -22,6 +22,7 @@ from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action
 from peyvand.contacts import access, selectors, services
 from peyvand.contacts.forms import BULK_ACTIONS, BulkForm
+from peyvand.contacts.forms.merges import check_count
 from peyvand.contacts.models import LifecycleStage
 from peyvand.contacts.views.common import (
     ListPage,
@@ -113,6 +114,8 @@ def bulk_actions(member: Membership, entity: str) -> list[str]:
         allowed.append("assign_owner")
     if entity == "contact" and may_change and "lifecycle_stage" not in read_only:
         allowed.append("set_lifecycle")
+    if may_change and member.may(Action.DELETE, entity=entity):
+        allowed.append("merge")  # the survivor is changed, the others deleted: checked on the merge screen
     if member.may(Action.DELETE, entity=entity):
         allowed.append("delete")
     return allowed
@@ -178,6 +181,9 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         "list_url": reverse(url_of(spec, "list")),
         "detail_url": url_of(spec, "detail"),
         "bulk_url": reverse(url_of(spec, "bulk")),
+        "duplicates_url": reverse(url_of(spec, "duplicates"))
+        if member.may(Action.CHANGE, entity=spec.entity)
+        else "",
         "export_links": export_links(member, spec.entity, query),
         "here": request.get_full_path(),
     }
@@ -239,6 +245,8 @@ def bulk_apply(request: HttpRequest, spec: ListSpec) -> HttpResponse:
         return redirect(back)
     data = form.cleaned_data
     action = data["action"]
+    if action == "merge":
+        return _merge_selected(request, spec, data["ids"], back)
     try:
         perform = _performer(member, spec, action, data)
     except DomainError as error:
@@ -274,6 +282,16 @@ def bulk_apply(request: HttpRequest, spec: ListSpec) -> HttpResponse:
     else:
         messages.success(request, _("%(changed)s changed, %(unchanged)s already so.") % counts)
     return redirect(back)
+
+
+def _merge_selected(request: HttpRequest, spec: ListSpec, ids: list[int], back: str) -> HttpResponse:
+    """“Merge selected”: 2 to 10 rows open the compare-and-merge screen (which checks each record)."""
+    try:
+        check_count(ids)
+    except forms.ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(back)
+    return redirect(f"{reverse(url_of(spec, 'merge'))}?ids={','.join(str(pk) for pk in ids)}")
 
 
 def _performer(

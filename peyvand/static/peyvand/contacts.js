@@ -226,3 +226,31 @@
     paintProgress(document);
   }
 })();
+
+// Duplicates and merging: the contact and company forms ask for likely duplicates a moment after typing stops
+// in an e-mail, phone, name or company input (the panel is an htmx partial answering the custom event); on the
+// merge screen, choosing another record to keep draws the comparison again with that record's defaults.
+(function () {
+  "use strict";
+  var timer = null;
+
+  function panelFor(input) {
+    var panel = document.querySelector("[data-duplicates-check]");
+    if (!panel || !input.matches || !input.matches(panel.getAttribute("data-duplicates-check"))) return null;
+    return panel;
+  }
+  function askSoon(panel, delay) {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(function () { panel.dispatchEvent(new CustomEvent("pv-duplicates-check")); }, delay);
+  }
+
+  document.addEventListener("input", function (event) {
+    var panel = panelFor(event.target);
+    if (panel) askSoon(panel, 600);
+  });
+  document.addEventListener("change", function (event) {
+    var panel = panelFor(event.target);
+    if (panel) askSoon(panel, 0);
+    if (event.target.matches("input[data-merge-survivor]") && event.target.form) event.target.form.requestSubmit();
+  });
+})();
