@@ -358,7 +358,7 @@ def test_duplicates_panel_by_phone_in_persian_digits_and_live(dupes, web_client_
     client = web_client_for(dupes.owner)
     html = client.get(reverse("contacts:contact_new")).content.decode()
     check = reverse("contacts:contact_duplicates_check")
-    assert f'hx-get="{check}"' in html and "data-duplicates-check" in html
+    assert f'data-duplicates-url="{check}"' in html and "data-duplicates-check" in html
     response = client.get(check, {"phones-0-value": "۰۹۳۵ ۱۲۳ ۴۵۶۷", "first_name": "X"}, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "Same phone number" in html

@@ -228,20 +228,46 @@
 })();
 
 // Duplicates and merging: the contact and company forms ask for likely duplicates a moment after typing stops
-// in an e-mail, phone, name or company input (the panel is an htmx partial answering the custom event); on the
-// merge screen, choosing another record to keep draws the comparison again with that record's defaults.
+// in an e-mail, phone, name or company input (the server renders the panel, contacts/merges/_duplicates.html);
+// a check still under way is dropped when the form is sent. On the merge screen, choosing another record to
+// keep draws the comparison again with that record's defaults.
 (function () {
   "use strict";
   var timer = null;
+  var pending = null;
 
   function panelFor(input) {
     var panel = document.querySelector("[data-duplicates-check]");
     if (!panel || !input.matches || !input.matches(panel.getAttribute("data-duplicates-check"))) return null;
     return panel;
   }
+  function drop() {
+    window.clearTimeout(timer);
+    if (pending) pending.abort();
+    pending = null;
+  }
+  function ask(panel) {
+    drop();
+    var controller = new AbortController();
+    pending = controller;
+    var params = new URLSearchParams();
+    document.querySelectorAll(panel.getAttribute("data-duplicates-check")).forEach(function (input) {
+      if (input.name && !input.disabled && input.value) params.append(input.name, input.value);
+    });
+    var url = panel.getAttribute("data-duplicates-url");
+    url += (url.indexOf("?") < 0 ? "?" : "&") + params.toString();
+    fetch(url, { credentials: "same-origin", signal: controller.signal, headers: { "HX-Request": "true" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null || pending !== controller) return;
+        pending = null;
+        panel.innerHTML = html;
+      })
+      .catch(function () { /* dropped: the form was sent, or another check replaced this one */ });
+  }
   function askSoon(panel, delay) {
     window.clearTimeout(timer);
-    timer = window.setTimeout(function () { panel.dispatchEvent(new CustomEvent("pv-duplicates-check")); }, delay);
+    timer = window.setTimeout(function () { ask(panel); }, delay);
   }
 
   document.addEventListener("input", function (event) {
@@ -250,7 +276,10 @@
   });
   document.addEventListener("change", function (event) {
     var panel = panelFor(event.target);
-    if (panel) askSoon(panel, 0);
+    if (panel) askSoon(panel, 300);
     if (event.target.matches("input[data-merge-survivor]") && event.target.form) event.target.form.requestSubmit();
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target.querySelector("[data-duplicates-check]")) drop();
   });
 })();
