@@ -189,6 +189,8 @@ def _apply_fields(
         if before["custom"][k] != after["custom"][k]
     )
     check_writable(actor, record.ENTITY, sorted(rule_names))
+    if "owner" in after and not actor.may("assign", entity=record.ENTITY):
+        raise PermissionDeniedError(_("You may not assign records to other members."))
     return before, after
 
 

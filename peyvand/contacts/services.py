@@ -493,6 +493,26 @@ def _rule_names(
     return sorted(names)
 
 
+def _custom_update(
+    actor: Membership, record: Any, values: dict[str, Any] | None, extra: dict[str, Any]
+) -> dict:
+    """The record's custom values with `values` applied (validated; null clears a key); each changed key is
+    added to `extra` as `custom.<key>: [old, new]` for the audit and the field-rule check."""
+    if values is None:
+        return dict(record.custom)
+    merged = customfields.clean_custom_values(
+        customfields.definitions(record.workspace_id, record.ENTITY),
+        values,
+        current=record.custom,
+        region=region_of(actor),
+        partial=True,
+    )
+    for key in sorted(set(merged) | set(record.custom)):
+        if merged.get(key) != record.custom.get(key):
+            extra[f"custom.{key}"] = [record.custom.get(key), merged.get(key)]
+    return merged
+
+
 @transaction.atomic
 def contact_update(
     *,
@@ -530,18 +550,7 @@ def contact_update(
         extra["phones"] = [old_phones, _primary_first(phones, "number")]
     else:
         phones = None
-    new_custom = contact.custom
-    if custom_values is not None:
-        new_custom = customfields.clean_custom_values(
-            customfields.definitions(contact.workspace_id, "contact"),
-            custom_values,
-            current=contact.custom,
-            region=region_of(actor),
-            partial=True,
-        )
-        for key in sorted(set(new_custom) | set(contact.custom)):
-            if new_custom.get(key) != contact.custom.get(key):
-                extra[f"custom.{key}"] = [contact.custom.get(key), new_custom.get(key)]
+    new_custom = _custom_update(actor, contact, custom_values, extra)
     touched = {_RULE_OF.get(n, n) for n in changed} | set(extra)
     if tag_names is not None:
         touched.add("tags")
@@ -720,18 +729,7 @@ def company_update(
     if "owner" in changed:
         _check_assign(actor, "company", values["owner"], current=company.owner_id)
     extra: dict[str, Any] = {}
-    new_custom = company.custom
-    if custom_values is not None:
-        new_custom = customfields.clean_custom_values(
-            customfields.definitions(company.workspace_id, "company"),
-            custom_values,
-            current=company.custom,
-            region=region_of(actor),
-            partial=True,
-        )
-        for key in sorted(set(new_custom) | set(company.custom)):
-            if new_custom.get(key) != company.custom.get(key):
-                extra[f"custom.{key}"] = [company.custom.get(key), new_custom.get(key)]
+    new_custom = _custom_update(actor, company, custom_values, extra)
     touched = set(changed) | set(extra) | ({"tags"} if tag_names is not None else set())
     check_writable(actor, "company", sorted(touched))
     for name in changed:

@@ -147,3 +147,14 @@ def test_survivor_timeline_carries_the_merged_history(iran):
     recycle.restore(actor=iran.owner, record=Contact.all_objects.get(pk=b.pk))
     items = selectors.timeline(iran.owner, entity="contact", record_id=a.pk)
     assert str(b.pk) not in {item.record.record_id for item in items if item.kind == "audit"}
+
+
+def test_merge_service_refuses_an_owner_change_without_assign(iran):
+    mine = make_contact(iran.manager, "Sara", "Mine", owner=iran.rep)
+    theirs = make_contact(iran.manager, "Sara", "Theirs", owner=iran.teammate)
+    with pytest.raises(PermissionDeniedError):
+        merges.contact_merge(actor=iran.rep, survivor=mine, others=[theirs], choices={"owner": theirs.pk})
+    assert Contact.objects.filter(pk=theirs.pk).exists()
+    merges.contact_merge(actor=iran.rep, survivor=mine, others=[theirs])  # keeping the owner needs no assign
+    mine.refresh_from_db()
+    assert mine.owner == iran.rep
