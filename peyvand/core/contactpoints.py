@@ -16,6 +16,11 @@ from django.utils.translation import gettext as _
 
 from peyvand.core.text import to_ascii_digits
 
+# Numbers normalize_phone has just parsed, by E.164, for phone_search_forms (an import derives the search
+# forms of every number right after normalizing it); bounded, dropped when read.
+_PARSED: dict[str, phonenumbers.PhoneNumber] = {}
+_PARSED_MAX = 10_000
+
 _PHONE_NOISE = re.compile(r"[\s\-–—.()/\u200c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 
@@ -52,15 +57,21 @@ def normalize_phone(raw: str, region: str = "") -> str:
         raise ValidationError(
             _("“%(value)s” is not a valid phone number."), code="invalid_phone", params={"value": raw}
         )
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[e164] = number
+    return e164
 
 
 def phone_search_forms(e164: str) -> list[str]:
     """The digit strings a person may search a stored phone by: E.164 digits and the national form."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return [e164]
+    number = _PARSED.pop(e164, None)
+    if number is None:
+        try:
+            number = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            return [e164]
     national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     return [e164.lstrip("+"), re.sub(r"\D", "", national)]
 

@@ -38,6 +38,7 @@ from peyvand.contacts.models import (
 )
 from peyvand.core import calendars, customfields
 from peyvand.core.audit import snapshot
+from peyvand.core.bulk import insert_objects, insert_rows
 from peyvand.core.contactpoints import normalize_domain, normalize_email, normalize_phone
 from peyvand.core.context import current_channel
 from peyvand.core.errors import DomainError, ValidationFailedError
@@ -392,7 +393,7 @@ class CompanyFinder:
             )
             services.company_derive(company, language=self.actor.workspace.language, defs=defs)
             created.append(company)
-        Company.objects.bulk_create(created)
+        insert_objects(Company, created)
         _audit_created(self.actor, "company", created, now)
         emit(self.actor.workspace_id, "company.imported", created[0], {"ids": [c.pk for c in created]})
         for company in created:
@@ -469,7 +470,7 @@ def apply_batch(
     if entity == "contact":
         companies.resolve({r.company_name for r in fresh if r.company_name})
     to_create: list[CleanRow] = []
-    fingerprints: list[ImportedRow] = []
+    fingerprints: list[tuple[int, str, str, int]] = []
     for row in fresh:
         match = matches.get(row.number)
         if match is None:
@@ -480,24 +481,17 @@ def apply_batch(
             try:
                 _update(actor, entity, match, row, companies)
                 result.updated += 1
-                fingerprints.append(
-                    ImportedRow(
-                        workspace_id=actor.workspace_id,
-                        entity=entity,
-                        fingerprint=row.fingerprint,
-                        record_id=match,
-                    )
-                )
+                fingerprints.append((actor.workspace_id, entity, row.fingerprint, match))
             except DomainError as error:
                 result.problems.append(Problem(row.number, "", "", _problem_text(error)))
     created = _create(actor, entity, to_create, companies, source, result)
-    fingerprints.extend(
-        ImportedRow(
-            workspace_id=actor.workspace_id, entity=entity, fingerprint=row.fingerprint, record_id=record.pk
-        )
-        for row, record in created
+    fingerprints.extend((actor.workspace_id, entity, row.fingerprint, record.pk) for row, record in created)
+    insert_rows(
+        ImportedRow,
+        ["workspace", "entity", "fingerprint", "record_id"],
+        fingerprints,
+        ignore_conflicts=True,
     )
-    ImportedRow.objects.bulk_create(fingerprints, ignore_conflicts=True)
     return result
 
 
@@ -555,24 +549,39 @@ def _audit_created(actor: Membership, entity: str, records: list[Any], now: date
     """One creation entry per record, written in bulk (the same content audit_create writes)."""
     channel = current_channel()
     label = str(actor.user)[:254]
-    AuditEntry.objects.bulk_create(
-        AuditEntry(
-            workspace_id=actor.workspace_id,
-            actor=actor,
-            actor_label=label,
-            channel=channel,
-            action=AuditEntry.Action.CREATE,
-            entity=entity,
-            record_id=str(record.pk),
-            record_label=str(record)[:200],
-            changes={
-                name: [None, value]
-                for name, value in snapshot(record).items()
-                if value not in (None, "", [], {})
-            },
-            created_at=now,
-        )
-        for record in records
+    insert_rows(
+        AuditEntry,
+        [
+            "workspace",
+            "actor",
+            "actor_label",
+            "channel",
+            "action",
+            "entity",
+            "record_id",
+            "record_label",
+            "changes",
+            "created_at",
+        ],
+        (
+            (
+                actor.workspace_id,
+                actor.pk,
+                label,
+                channel,
+                AuditEntry.Action.CREATE,
+                entity,
+                str(record.pk),
+                str(record)[:200],
+                {
+                    name: [None, value]
+                    for name, value in snapshot(record).items()
+                    if value not in (None, "", [], {})
+                },
+                now,
+            )
+            for record in records
+        ),
     )
 
 
@@ -644,32 +653,26 @@ def _create(
     if not ready:
         return []
     model: Any = Contact if entity == "contact" else Company
-    model.objects.bulk_create([record for _row, record in ready])
+    insert_objects(model, [record for _row, record in ready])
+    workspace_id = actor.workspace_id
     if entity == "contact":
-        ContactEmail.objects.bulk_create(
-            ContactEmail(
-                workspace_id=actor.workspace_id,
-                contact=record,
-                email=e["email"],
-                email_normalized=e["email"].casefold(),
-                label=e["label"],
-                is_primary=e["is_primary"],
-                position=i,
-            )
-            for _row, record in ready
-            for i, e in enumerate(record._import_points[0])
+        insert_rows(
+            ContactEmail,
+            ["workspace", "contact", "email", "email_normalized", "label", "is_primary", "position"],
+            (
+                (workspace_id, record.pk, e["email"], e["email"].casefold(), e["label"], e["is_primary"], i)
+                for _row, record in ready
+                for i, e in enumerate(record._import_points[0])
+            ),
         )
-        ContactPhone.objects.bulk_create(
-            ContactPhone(
-                workspace_id=actor.workspace_id,
-                contact=record,
-                number=p["number"],
-                label=p["label"],
-                is_primary=p["is_primary"],
-                position=i,
-            )
-            for _row, record in ready
-            for i, p in enumerate(record._import_points[1])
+        insert_rows(
+            ContactPhone,
+            ["workspace", "contact", "number", "label", "is_primary", "position"],
+            (
+                (workspace_id, record.pk, p["number"], p["label"], p["is_primary"], i)
+                for _row, record in ready
+                for i, p in enumerate(record._import_points[1])
+            ),
         )
     if tag_names:
         tags = {t.name_normalized: t for t in tags_find_or_create(actor=actor, names=sorted(tag_names))}
@@ -680,8 +683,7 @@ def _create(
             for name in row.tags
             if normalize(" ".join(name.split())) in tags
         }
-        key = "contact_id" if entity == "contact" else "company_id"
-        through.objects.bulk_create([through(**{key: rid, "tag_id": tid}) for rid, tid in sorted(links)])
+        insert_rows(through, [entity, "tag"], sorted(links))
     Note.objects.bulk_create(
         Note(
             workspace_id=actor.workspace_id,
