@@ -946,10 +946,11 @@ def export_start(
     """Allow, check and record an export of the contact or company list, before any of it is written.
 
     The query is the saved view's (`view_id`, resolved with the member's own permissions) with the
-    parameters of `params` replacing those of the same name (filters, `ordering`, `columns`); paging
-    parameters are ignored. Refuses: 403 without the export action, 404 for a view the member cannot see,
-    422 for an unknown format or invalid filters. Writes one audit entry (action export: format, query,
-    row count, view) and emits `<entity>.exported` on the workspace, in one transaction."""
+    parameters of `params` replacing those of the same name (filters, `ordering`, `columns`; an empty one
+    removes the view's, see `saved_views.merge_query`); paging parameters are ignored. Refuses: 403
+    without the export action, 404 for a view the member cannot see, 422 for an unknown format or invalid
+    filters. Writes one audit entry (action export: format, query, row count, view) and emits
+    `<entity>.exported` on the workspace, in one transaction."""
     if entity not in ENTITIES:
         raise ValueError(entity)
     export_scope(member, entity)
@@ -959,20 +960,21 @@ def export_start(
         )
     view = None
     data = QueryDict(mutable=True)
+    given = params if params is not None else {}
     if view_id is not None:
-        from peyvand.contacts.saved_views import access_view
+        from peyvand.contacts.saved_views import access_view, merge_query
 
         view = access_view(member=member, view_id=view_id)
         if view.entity != entity:
             raise ValidationFailedError(fields={"view": [_("This saved view lists another kind of record.")]})
-        data = QueryDict(view.query, mutable=True)
-    given = params if params is not None else {}
-    getter = getattr(given, "getlist", None)
-    for key in given:
-        if key in NOT_QUERY:
-            continue
-        values = getter(key) if getter else given[key]
-        data.setlist(key, [values] if isinstance(values, str) else [str(v) for v in values])
+        data = merge_query(view.query, given, skip=NOT_QUERY)  # the rule of the list and the API
+    else:
+        getter = getattr(given, "getlist", None)
+        for key in given:
+            if key in NOT_QUERY:
+                continue
+            values = getter(key) if getter else given[key]
+            data.setlist(key, [values] if isinstance(values, str) else [str(v) for v in values])
     orderings = selectors.CONTACT_ORDERINGS if entity == "contact" else selectors.COMPANY_ORDERINGS
     filters = selectors.parse_filters(data, orderings=orderings)
     columns = data.getlist("columns") if "columns" in data else None
