@@ -401,12 +401,17 @@ def _commit(
     last: int,
     seen: int,
 ) -> bool:
-    """Write one batch and the job's progress in one transaction; False when the job was cancelled."""
+    """Write one batch and the job's progress in one transaction; False when the job was cancelled or
+    another run of it (a task delivered twice, a resume while the first run still works) has moved the
+    resume point on — that run owns the job now, and this one stops without writing its batch.
+
+    The claim is one conditional UPDATE at the start of the transaction: it takes the row's write lock
+    (PostgreSQL) or the database's (SQLite), so of two runs holding the same batch exactly one goes on."""
     with transaction.atomic():
-        status = (
-            ImportJob.objects.select_for_update().filter(pk=job.pk).values_list("status", flat=True).first()
-        )
-        if status != ImportJob.Status.RUNNING:
+        claimed = ImportJob.objects.filter(
+            pk=job.pk, status=ImportJob.Status.RUNNING, resume_after=job.resume_after
+        ).update(resume_after=last, updated_at=timezone.now())
+        if not claimed:
             return False
         result = engine.apply_batch(actor, job.entity, batch, job.policy, companies, source)
         problems = [*problems, *result.problems]
@@ -414,13 +419,13 @@ def _commit(
         ImportJob.objects.filter(pk=job.pk).update(
             processed_rows=seen,
             total_rows=max(job.total_rows, seen),
-            resume_after=last,
             created_count=job.created_count + result.created,
             updated_count=job.updated_count + result.updated,
             skipped_count=job.skipped_count + result.skipped,
             error_count=job.error_count + len(errors),
             updated_at=timezone.now(),
         )
+        job.resume_after = last
         job.created_count += result.created
         job.updated_count += result.updated
         job.skipped_count += result.skipped

@@ -172,3 +172,24 @@ def test_oversized_upload_refused(iran, settings):
         jobs.import_job_create(
             actor=iran.owner, entity="contact", source=io.BytesIO(b"a,b\n" * 1000), filename="x.csv"
         )
+
+
+def test_a_second_run_of_the_same_job_stops_instead_of_importing_twice(iran, tmp_path):
+    """A task delivered twice: both runs read the job at the same resume point; the one that commits a
+    batch first owns the job, the other stops without writing its batch or its counts."""
+    path = tmp_path / "people.csv"
+    path.write_text("First name,Email\nSara,sara@example.com\nReza,reza@example.com\n", encoding="utf-8")
+    job = jobs.import_job_from_path(actor=iran.owner, entity="contact", path=path)
+    jobs.import_job_start(actor=iran.owner, job=job, run_now=True)
+    stale = ImportJob.objects.get(pk=job.pk)  # what a second worker read before the first one wrote
+    done = jobs.import_run(job.pk)
+    assert done.status == ImportJob.Status.DONE and done.created_count == 2
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)  # as if still running
+    cleaner = jobs.engine.RowCleaner(iran.owner, "contact", stale.headers, stale.mapping)
+    row, _problems = cleaner.clean(2, ["Sara", "sara2@example.com"])
+    assert row is not None
+    wrote = jobs._commit(stale, iran.owner, [row], [], jobs.engine.CompanyFinder(iran.owner), "x", None, 2, 1)
+    assert wrote is False
+    assert not Contact.objects.filter(emails__email="sara2@example.com").exists()
+    after = ImportJob.objects.get(pk=job.pk)
+    assert (after.created_count, after.resume_after) == (2, done.resume_after)
