@@ -10,7 +10,8 @@ Names are Persian, Thai and English (the pools of `peyvand demo`, combined so th
 rare); phones are valid Iranian, Thai and British numbers; every contact has a unique e-mail address. The
 derived columns (display name, normalized name, sort key, search text, birthday month-day) are computed by
 the same functions the services use, so searches and sorts behave exactly as on typed-in data; rows are
-written with bulk inserts in batches, without audit entries or events (this is seed data, not a use case).
+written with multi-row inserts (`peyvand.core.bulk`) in batches, without audit entries or events (this is
+seed data, not a use case).
 Adds to what is there: run it once per database.
 """
 
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         LifecycleStage,
     )
     from peyvand.core import customfields
+    from peyvand.core.bulk import insert_objects, insert_rows
     from peyvand.core.contactpoints import normalize_phone
     from peyvand.core.context import Channel, acting_through
     from peyvand.core.models import Tag
@@ -117,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             services.company_derive(company, language=language, defs=company_defs)
             rows.append(company)
         with transaction.atomic():
-            Company.objects.bulk_create(rows)
+            insert_objects(Company, rows)
         company_ids.extend((c.pk, c.name) for c in rows)
         done += size
         _progress("companies", done, args.companies, started)
@@ -168,28 +170,24 @@ def main(argv: list[str] | None = None) -> int:
                 sorted({t.pk for t in rng.choices(tags, weights=tag_weights, k=count)}) if tags else []
             )
         with transaction.atomic():
-            Contact.objects.bulk_create(rows)
-            ContactEmail.objects.bulk_create(
-                ContactEmail(
-                    workspace_id=workspace.pk,
-                    contact_id=c.pk,
-                    email=e,
-                    email_normalized=e.casefold(),
-                    label="work",
-                    is_primary=True,
-                )
-                for c, (e, _p) in zip(rows, points, strict=True)
+            insert_objects(Contact, rows)
+            insert_rows(
+                ContactEmail,
+                ["workspace", "contact", "email", "email_normalized", "label", "is_primary"],
+                (
+                    (workspace.pk, c.pk, e, e.casefold(), "work", True)
+                    for c, (e, _p) in zip(rows, points, strict=True)
+                ),
             )
-            ContactPhone.objects.bulk_create(
-                ContactPhone(
-                    workspace_id=workspace.pk, contact_id=c.pk, number=p, label="mobile", is_primary=True
-                )
-                for c, (_e, p) in zip(rows, points, strict=True)
+            insert_rows(
+                ContactPhone,
+                ["workspace", "contact", "number", "label", "is_primary"],
+                ((workspace.pk, c.pk, p, "mobile", True) for c, (_e, p) in zip(rows, points, strict=True)),
             )
-            ContactTag.objects.bulk_create(
-                ContactTag(contact_id=c.pk, tag_id=t)
-                for c, ids in zip(rows, tag_sets, strict=True)
-                for t in ids
+            insert_rows(
+                ContactTag,
+                ["contact", "tag"],
+                ((c.pk, t) for c, ids in zip(rows, tag_sets, strict=True) for t in ids),
             )
         done += size
         _progress("contacts", done, args.contacts, started)
