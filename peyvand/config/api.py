@@ -25,3 +25,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", "peyvand.contacts.api_merges.router")  # before /contacts/{contact_id}
 api.add_router("/", "peyvand.contacts.api.router")
 api.add_router("/", "peyvand.contacts.api_imports.router")
+api.add_router("/", "peyvand.contacts.api_views.router")

@@ -21,7 +21,7 @@ from ninja.responses import Status
 from peyvand.accounts.access import require
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields, redact
-from peyvand.contacts import access, exporting, selectors, services
+from peyvand.contacts import access, exporting, saved_views, selectors, services
 from peyvand.contacts.models import Company, Contact, LifecycleStage, Note
 from peyvand.contacts.schemas import (
     CompanyBulkIn,
@@ -384,8 +384,13 @@ def service_data(member: Membership, values: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _page_params(request: HttpRequest, orderings: dict[str, str]) -> selectors.ListFilters:
-    return selectors.parse_filters(request.GET, orderings=orderings)
+def _page_params(
+    request: HttpRequest, orderings: dict[str, str], member: Membership, entity: str
+) -> selectors.ListFilters:
+    """The list's filters from the query string; a `view=<id>` parameter applies that saved view first,
+    other parameters overriding it (the caller's own permissions still decide which rows are listed)."""
+    params, _view = saved_views.view_query(member, entity, request.GET)
+    return selectors.parse_filters(params, orderings=orderings)
 
 
 def _deleted(member: Membership, model: type[Model], entity: str, record_id: int) -> Any:
@@ -410,7 +415,7 @@ def _error_of(error: DomainError) -> dict[str, Any]:
 def list_contacts(request: HttpRequest, filters: Query[ContactListQuery]) -> dict[str, Any]:
     """Contacts the caller may see, filtered and ordered (keyset pages)."""
     member = _member(request)
-    parsed = _page_params(request, selectors.CONTACT_ORDERINGS)
+    parsed = _page_params(request, selectors.CONTACT_ORDERINGS, member, "contact")
     return _contact_page(member, selectors.contact_list(member, parsed), parsed, filters)
 
 
@@ -616,7 +621,7 @@ def export_contact_vcard(request: HttpRequest, contact_id: int) -> HttpResponseB
 def list_companies(request: HttpRequest, filters: Query[ListQuery]) -> dict[str, Any]:
     """Companies the caller may see, filtered and ordered (keyset pages)."""
     member = _member(request)
-    parsed = _page_params(request, selectors.COMPANY_ORDERINGS)
+    parsed = _page_params(request, selectors.COMPANY_ORDERINGS, member, "company")
     qs = selectors.company_list(member, parsed)
     ordering = selectors.COMPANY_ORDERINGS[parsed.ordering]
     page = keyset_page(
@@ -753,7 +758,7 @@ def list_company_people(
     if "company" in hidden_fields(member, "contact"):
         # the list would tell which company each person is at, a field the role hides
         raise PermissionDeniedError(_("Your role hides the company of contacts."))
-    parsed = _page_params(request, selectors.CONTACT_ORDERINGS)
+    parsed = _page_params(request, selectors.CONTACT_ORDERINGS, member, "contact")
     parsed.company = company.pk
     return _contact_page(member, selectors.contact_list(member, parsed), parsed, filters)
 

@@ -244,6 +244,12 @@ class ListQuery(QueryIn):
     ordering: str | None = Field(
         None, description="name (default), -name, created_at, -created_at, updated_at, -updated_at."
     )
+    view: int | None = Field(
+        None,
+        description="A saved view (`/saved-views`) whose filters and order apply; every other parameter "
+        "given replaces the view's values of that name (an empty one, such as `tag=`, clears the view's "
+        "filter).",
+    )
     limit: int | None = None
     cursor: str | None = None
     with_total: bool = False

@@ -26,7 +26,7 @@ from peyvand.accounts.tests.test_api_matrix import (
     send,
 )
 from peyvand.accounts.tests.test_api_matrix import db_state as accounts_state
-from peyvand.contacts import services
+from peyvand.contacts import saved_views, services
 from peyvand.contacts.models import (
     Company,
     CompanyTag,
@@ -104,6 +104,13 @@ def cw(world):
     )
     recycle.soft_delete(actor=w.owner, record=w.old_field)
     w.stage = services.lifecycle_stage_save(actor=w.owner, stage=None, name="Trial")
+    # Saved views: the rep's private one, the manager's shared one (reps may not share).
+    w.private_view = saved_views.saved_view_create(
+        actor=w.rep, entity="contact", name="Mine", query=f"tag={w.tag.pk}"
+    )
+    w.shared_view = saved_views.saved_view_create(
+        actor=w.manager, entity="contact", name="Team", query="ordering=-name", shared=True
+    )
 
     o = types.SimpleNamespace()
     boss = w.other_owner
@@ -123,6 +130,7 @@ def cw(world):
     )
     recycle.soft_delete(actor=boss, record=o.old_field)
     o.stage = services.lifecycle_stage_save(actor=boss, stage=None, name="Theirs")
+    o.view = saved_views.saved_view_create(actor=boss, entity="contact", name="Theirs", query="", shared=True)
     w.o = o
     return w
 
@@ -259,6 +267,39 @@ CASES: dict[str, Case] = {
         lambda w: f"{API}/companies/merge",
         lambda w: {"survivor_id": w.rep_company.pk, "merge_ids": [w.far_company.pk]},
     ),
+    # Saved views (peyvand/contacts/api_views.py) and `view=` on the lists.
+    "saved_views.list": ("get", lambda w: f"{API}/saved-views", None),
+    "saved_views.create": (
+        "post",
+        lambda w: f"{API}/saved-views",
+        lambda w: {"entity": "contact", "name": "Fresh", "query": "search=a"},
+    ),
+    "saved_views.create_shared": (
+        "post",
+        lambda w: f"{API}/saved-views",
+        lambda w: {"entity": "company", "name": "For all", "query": "", "shared": True},
+    ),
+    "saved_views.get_private": ("get", lambda w: f"{API}/saved-views/{w.private_view.pk}", None),
+    "saved_views.get_shared": ("get", lambda w: f"{API}/saved-views/{w.shared_view.pk}", None),
+    "saved_views.patch_private": (
+        "patch",
+        lambda w: f"{API}/saved-views/{w.private_view.pk}",
+        lambda w: {"name": "Renamed"},
+    ),
+    "saved_views.patch_shared": (
+        "patch",
+        lambda w: f"{API}/saved-views/{w.shared_view.pk}",
+        lambda w: {"query": "ordering=name"},
+    ),
+    "saved_views.unshare_shared": (
+        "patch",
+        lambda w: f"{API}/saved-views/{w.shared_view.pk}",
+        lambda w: {"shared": False},
+    ),
+    "saved_views.delete_private": ("delete", lambda w: f"{API}/saved-views/{w.private_view.pk}", None),
+    "saved_views.delete_shared": ("delete", lambda w: f"{API}/saved-views/{w.shared_view.pk}", None),
+    "contacts.list_shared_view": ("get", lambda w: f"{API}/contacts?view={w.shared_view.pk}", None),
+    "contacts.list_private_view": ("get", lambda w: f"{API}/contacts?view={w.private_view.pk}", None),
 }
 
 
@@ -336,6 +377,21 @@ MATRIX: dict[str, dict[str, int]] = {
     "companies.duplicate_pairs": same(200, 200),
     "companies.merge_mate": table(200, "manager"),
     "companies.merge_far": table(200),
+    # Saved views: everyone keeps private views; sharing and changing others' shared views takes the change
+    # permission on saved views (owner, admin, the manager by default). Another's private view is 404 to
+    # everyone, the workspace owner included.
+    "saved_views.list": same(200, 200),
+    "saved_views.create": same(201, 201),
+    "saved_views.create_shared": table(201, "manager", other=201),
+    "saved_views.get_private": expect(**{a: 200 if a == "rep" else 404 for a in ACME_ACTORS}, other=404),
+    "saved_views.get_shared": same(200, 404),
+    "saved_views.patch_private": expect(**{a: 200 if a == "rep" else 404 for a in ACME_ACTORS}, other=404),
+    "saved_views.patch_shared": table(200, "manager"),
+    "saved_views.unshare_shared": table(200, "manager"),
+    "saved_views.delete_private": expect(**{a: 204 if a == "rep" else 404 for a in ACME_ACTORS}, other=404),
+    "saved_views.delete_shared": table(204, "manager"),
+    "contacts.list_shared_view": same(200, 404),
+    "contacts.list_private_view": expect(**{a: 200 if a == "rep" else 404 for a in ACME_ACTORS}, other=404),
 }
 
 
@@ -509,6 +565,10 @@ OTHER_RECORD_CASES: dict[str, Case] = {
     "custom_fields.restore_alive": ("post", lambda w: f"{API}/custom-fields/{w.field.pk}/restore", None),
     "lifecycle.patch": ("patch", lambda w: f"{API}/lifecycle-stages/{w.o.stage.pk}", lambda w: {"name": "X"}),
     "lifecycle.delete": ("delete", lambda w: f"{API}/lifecycle-stages/{w.o.stage.pk}", None),
+    "saved_views.get": ("get", lambda w: f"{API}/saved-views/{w.o.view.pk}", None),
+    "saved_views.patch": ("patch", lambda w: f"{API}/saved-views/{w.o.view.pk}", lambda w: {"name": "X"}),
+    "saved_views.delete": ("delete", lambda w: f"{API}/saved-views/{w.o.view.pk}", None),
+    "contacts.list_their_view": ("get", lambda w: f"{API}/contacts?view={w.o.view.pk}", None),
 }
 
 
