@@ -202,17 +202,20 @@ class Pair:
 
 def contact_duplicate_pairs(member: Membership, *, limit: int = 100) -> list[Pair]:
     """Candidate pairs across the member's visible contacts (shared e-mail, phone, or name at one company),
-    best first. Grouped in the database by indexed columns, so it stays cheap on large workspaces."""
+    best first. Grouped in the database by indexed columns, so it stays cheap on large workspaces. A field
+    the member's role hides is not compared: a pair found by it would tell what the field holds."""
     visible = contacts_visible_to(member)
+    hidden = hidden_fields(member, "contact")
     ids = visible.values("pk")
     groups: list[tuple[list[int], int, str]] = []
-    for key in (
+    email_keys = (
         ContactEmail.objects.filter(workspace_id=member.workspace_id, contact__in=ids)
         .values("email_normalized")
         .annotate(n=Count("contact", distinct=True))
         .filter(n__gt=1)
         .values_list("email_normalized", flat=True)[:limit]
-    ):
+    )
+    for key in [] if "emails" in hidden else email_keys:
         members_ids = list(
             ContactEmail.objects.filter(
                 workspace_id=member.workspace_id, email_normalized=key, contact__in=ids
@@ -221,26 +224,28 @@ def contact_duplicate_pairs(member: Membership, *, limit: int = 100) -> list[Pai
             .distinct()[:10]
         )
         groups.append((members_ids, SCORE_EMAIL, "email"))
-    for key in (
+    phone_keys = (
         ContactPhone.objects.filter(workspace_id=member.workspace_id, contact__in=ids)
         .values("number")
         .annotate(n=Count("contact", distinct=True))
         .filter(n__gt=1)
         .values_list("number", flat=True)[:limit]
-    ):
+    )
+    for key in [] if "phones" in hidden else phone_keys:
         members_ids = list(
             ContactPhone.objects.filter(workspace_id=member.workspace_id, number=key, contact__in=ids)
             .values_list("contact_id", flat=True)
             .distinct()[:10]
         )
         groups.append((members_ids, SCORE_PHONE, "phone"))
-    for row in (
+    name_keys = (
         visible.exclude(name_normalized="")
         .filter(company__isnull=False)
         .values("name_normalized", "company_id")
         .annotate(n=Count("pk"))
         .filter(n__gt=1)[:limit]
-    ):
+    )
+    for row in [] if {"first_name", "last_name", "company"} & hidden else name_keys:
         members_ids = list(
             visible.filter(name_normalized=row["name_normalized"], company_id=row["company_id"]).values_list(
                 "pk", flat=True
@@ -269,13 +274,16 @@ def contact_duplicate_pairs(member: Membership, *, limit: int = 100) -> list[Pai
 
 
 def company_duplicate_pairs(member: Membership, *, limit: int = 100) -> list[Pair]:
-    """Companies sharing a domain or a normalized name."""
+    """Companies sharing a domain or a normalized name (not compared when the member's role hides it)."""
     visible = companies_visible_to(member)
+    hidden = hidden_fields(member, "company")
     best: dict[tuple[int, int], tuple[int, list[str]]] = {}
     for column, score, reason in (
         ("domain", SCORE_COMPANY_DOMAIN, "domain"),
         ("name_normalized", SCORE_COMPANY_NAME, "name"),
     ):
+        if reason in hidden or (reason == "domain" and "website" in hidden):
+            continue
         keys = (
             visible.exclude(**{column: ""})
             .values(column)

@@ -78,3 +78,30 @@ def test_company_pairs(world):
         a,
         b,
     ]
+
+
+def test_pairs_do_not_compare_fields_the_role_hides(iran):
+    """A pair "same e-mail" would tell a member who may not see e-mail addresses that two contacts share
+    one; with e-mails hidden only the other reasons count."""
+    make_contact(iran.owner, "Sara", "Ahmadi", emails=["sara@example.com"])
+    make_contact(iran.owner, "Sara", "Karimi", emails=["SARA@example.com"])
+    c = make_contact(iran.owner, "Reza", "Karimi", phones=["09121234567"])
+    d = make_contact(iran.owner, "R.", "Karimi", phones=["+98 912 123 4567"])
+    assert len(duplicates.contact_duplicate_pairs(iran.rep)) == 2
+    role = iran.rep.role
+    role.field_rules = {**role.field_rules, "contact": {"emails": "hidden"}}
+    role.save()
+    iran.rep.refresh_from_db()
+    pairs = duplicates.contact_duplicate_pairs(iran.rep)
+    assert [(p.first, p.second, p.reasons) for p in pairs] == [(c, d, ["phone"])]
+
+
+def test_company_pairs_do_not_compare_hidden_domains(world):
+    make_company(world.owner, "Parsian Trading", website="https://parsian.example")
+    make_company(world.owner, "Parsian Group", website="https://www.parsian.example/about")
+    assert len(duplicates.company_duplicate_pairs(world.rep)) == 1
+    role = world.rep.role
+    role.field_rules = {**role.field_rules, "company": {"website": "hidden"}}
+    role.save()
+    world.rep.refresh_from_db()
+    assert duplicates.company_duplicate_pairs(world.rep) == []
