@@ -8,6 +8,7 @@ from peyvand.contacts.views import (
     inline,
     merges,
     notes,
+    saved_views,
     search,
     settings,
 )
@@ -25,6 +26,13 @@ urlpatterns = [
     path("contacts/imports/<int:job_id>/problems/", imports.import_problems, name="import_problems"),
     path("contacts/imports/<int:job_id>/cancel/", imports.import_cancel, name="import_cancel"),
     path("contacts/export/", export.contact_export, name="contact_export"),
+    path("contacts/views/", saved_views.contact_views, name="contact_views"),
+    path("contacts/views/save/", saved_views.contact_view_save, name="contact_view_save"),
+    path("contacts/views/<int:view_id>/edit/", saved_views.contact_view_edit, name="contact_view_edit"),
+    path(
+        "contacts/views/<int:view_id>/filters/", saved_views.contact_view_filters, name="contact_view_filters"
+    ),
+    path("contacts/views/<int:view_id>/delete/", saved_views.contact_view_delete, name="contact_view_delete"),
     path("contacts/quick/", contacts.contact_quick_create, name="contact_quick_create"),
     path("contacts/new/", contacts.contact_edit, name="contact_new"),
     path("contacts/duplicates/", merges.contact_duplicates, name="contact_duplicates"),
@@ -43,6 +51,17 @@ urlpatterns = [
     path("companies/bulk/", companies.company_bulk, name="company_bulk"),
     path("companies/import/", imports.company_import, name="company_import"),
     path("companies/export/", export.company_export, name="company_export"),
+    path("companies/views/", saved_views.company_views, name="company_views"),
+    path("companies/views/save/", saved_views.company_view_save, name="company_view_save"),
+    path("companies/views/<int:view_id>/edit/", saved_views.company_view_edit, name="company_view_edit"),
+    path(
+        "companies/views/<int:view_id>/filters/",
+        saved_views.company_view_filters,
+        name="company_view_filters",
+    ),
+    path(
+        "companies/views/<int:view_id>/delete/", saved_views.company_view_delete, name="company_view_delete"
+    ),
     path("companies/new/", companies.company_edit, name="company_new"),
     path("companies/duplicates/", merges.company_duplicates, name="company_duplicates"),
     path("companies/duplicates/check/", merges.company_duplicates_check, name="company_duplicates_check"),

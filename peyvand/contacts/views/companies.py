@@ -21,6 +21,7 @@ from peyvand.contacts.forms import CompanyForm, ListFilterForm
 from peyvand.contacts.models import Company
 from peyvand.contacts.views import lists
 from peyvand.contacts.views import merges as merge_views
+from peyvand.contacts.views import saved_views as saved_view_screens
 from peyvand.contacts.views.common import (
     apply_errors,
     canonical_dates,
@@ -96,12 +97,13 @@ def company_list(request: HttpRequest) -> HttpResponse:
     members = lists.active_members(member)
     tags = lists.visible_tags(member)
     context["filter_form"] = ListFilterForm(
-        filter_form_data(request.GET),
+        filter_form_data(context["params"]),
         tags=tags,
         members=members,
         definitions=context["definitions"],
         hidden=context["hidden"],
     )
+    context |= saved_view_screens.menu_context(member, "company", context, context["filter_form"].fields)
     context["bulk"] = lists.bulk_panel(member, SPEC, members=members, tags=tags)
     context["quick_form"] = None
     context["title"] = _("Companies")

@@ -26,6 +26,7 @@ from peyvand.contacts.forms import (
 from peyvand.contacts.models import Contact, LifecycleStage
 from peyvand.contacts.views import lists
 from peyvand.contacts.views import merges as merge_views
+from peyvand.contacts.views import saved_views as saved_view_screens
 from peyvand.contacts.views.common import (
     apply_errors,
     canonical_dates,
@@ -124,12 +125,12 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         return render(request, "contacts/list.html#results", context, status=status)
     members = lists.active_members(member)
     selected_company = None
-    if request.GET.get("company", "").isdigit():
-        selected_company = access.companies_visible_to(member).filter(pk=request.GET["company"]).first()
+    if context["params"].get("company", "").isdigit():
+        selected_company = access.companies_visible_to(member).filter(pk=context["params"]["company"]).first()
     tags = lists.visible_tags(member)
     stages = list(LifecycleStage.objects.filter(workspace_id=member.workspace_id))
     context["filter_form"] = ContactFilterForm(
-        filter_form_data(request.GET),
+        filter_form_data(context["params"]),
         tags=tags,
         members=members,
         definitions=context["definitions"],
@@ -137,6 +138,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         stages=stages,
         companies=_company_options(member, selected_company),
     )
+    context |= saved_view_screens.menu_context(member, "contact", context, context["filter_form"].fields)
     context["bulk"] = lists.bulk_panel(member, SPEC, members=members, tags=tags, stages=stages)
     context["quick_form"] = _quick_form(member)
     context["title"] = _("Contacts")

@@ -43,9 +43,10 @@ from peyvand.contacts.views.presenters import (
     custom_member_ids,
     member_names,
 )
+from peyvand.contacts.views.saved_views import list_view_query
 from peyvand.core import customfields, recycle, tags
 from peyvand.core.calendars import current_format, format_number
-from peyvand.core.errors import DomainError, PermissionDeniedError, ValidationFailedError
+from peyvand.core.errors import DomainError, NotFoundError, PermissionDeniedError, ValidationFailedError
 from peyvand.core.models import Tag
 
 # The direction a column sorts in when first clicked.
@@ -124,7 +125,8 @@ def bulk_actions(member: Membership, entity: str) -> list[str]:
 def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
     """Everything the list page (or its results partial) shows for this query string."""
     member = member_of(request)
-    params = request.GET
+    explicit = request.GET  # what the links and forms of the page carry (with `view=` when one is open)
+    params, saved_view = list_view_query(member, spec.entity, explicit)  # what the list shows
     hidden = hidden_for(member, spec.entity)
     definitions = [
         d for d in customfields.definitions(member.workspace_id, spec.entity) if d.path not in hidden
@@ -161,13 +163,15 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         definitions={d.key: d for d in definitions},
     )
     rows = build_rows(page.items, columns, row_context, lambda record: spec.label(record, hidden))
-    query = query_string(params)
+    query = query_string(explicit)
     chosen_keys = [c.key for c in columns]
     return {
         "entity": spec.entity,
+        "params": params,
+        "saved_view": saved_view,
         "rows": rows,
         "columns": columns,
-        "headers": _headers(spec, columns, ordering, params),
+        "headers": _headers(spec, columns, ordering, explicit),
         "page": page,
         "errors": errors,
         "query": query,
@@ -175,8 +179,8 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         "hidden": hidden,
         "definitions": definitions,
         "chooser": [(c, True) for c in columns] + [(c, False) for c in available if c.key not in chosen_keys],
-        "column_carry": carried(params, drop=("columns", "cursor", "before")),
-        "filter_carry": [(k, v) for k in ("columns", "ordering") for v in params.getlist(k)],
+        "column_carry": carried(explicit, drop=("columns", "cursor", "before")),
+        "filter_carry": [(k, v) for k in ("view", "columns", "ordering") for v in explicit.getlist(k)],
         "count_url": reverse(url_of(spec, "count")) + ("?" + query if query else ""),
         "list_url": reverse(url_of(spec, "list")),
         "detail_url": url_of(spec, "detail"),
@@ -214,9 +218,10 @@ def count_text(request: HttpRequest, spec: ListSpec) -> str:
     """“1,234 contacts” for the query string, in the reader's digits ("" when the filters are invalid)."""
     member = member_of(request)
     try:
-        filters = selectors.parse_filters(request.GET, orderings=spec.orderings)
+        params, _view = list_view_query(member, spec.entity, request.GET)
+        filters = selectors.parse_filters(params, orderings=spec.orderings)
         total = spec.query(member, filters).count()
-    except ValidationFailedError:
+    except (ValidationFailedError, NotFoundError):
         return ""
     number = format_number(total, current_format())
     if spec.entity == "contact":

@@ -14,11 +14,12 @@
     });
   }
 
-  // Forms with data-clean-query leave empty inputs out of the URL, so a list link shows only its filters.
+  // Forms with data-clean-query leave empty inputs out of the URL, so a list link shows only its filters
+  // (inputs marked data-keep stay: with a saved view open, an empty `tag=` clears the view's tag filter).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.matches("form[data-clean-query]")) {
-      form.querySelectorAll("input, select").forEach(function (input) {
+      form.querySelectorAll("input:not([data-keep]), select").forEach(function (input) {
         var empty = input.type === "checkbox" ? !input.checked
           : input.multiple ? input.selectedOptions.length === 0 : input.value === "";
         if (empty && input.name) input.disabled = true;
