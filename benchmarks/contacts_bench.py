@@ -60,7 +60,7 @@ from peyvand.accounts.middleware import SESSION_WORKSPACE_KEY
 from peyvand.accounts.models import Membership
 from peyvand.contacts.models import Contact, ContactTag
 from peyvand.core.models import Tag
-from peyvand.core.pagination import _encode
+from peyvand.core.pagination import encode_cursor
 
 email, workspace, samples = sys.argv[1], sys.argv[2], int(sys.argv[3])
 rng = random.Random(1405)
@@ -76,7 +76,7 @@ def cursors(tag_id, n):
     ids = list(ContactTag.objects.filter(tag_id=tag_id).values_list("contact_id", flat=True))
     chosen = rng.sample(ids, min(n, len(ids)))
     rows = Contact.objects.filter(pk__in=chosen).values_list("sort_key", "pk")
-    return [_encode([key, pk]) for key, pk in rows]
+    return [encode_cursor([key, pk]) for key, pk in rows]
 top = Contact.objects.filter(workspace=owner.workspace).order_by("-pk").values_list("pk", flat=True)[:1][0]
 ids = []
 while len(ids) < samples:

@@ -32,9 +32,16 @@ class Page(Generic[T]):
     next_cursor: str | None
 
 
-def _encode(values: list[Any]) -> str:
+def encode_cursor(values: list[Any]) -> str:
+    """The cursor of a row whose ordering values (the ordering field, then the id) are `values`."""
     plain = [v.isoformat() if isinstance(v, datetime.datetime) else v for v in values]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def cursor_of(item: Any, ordering: str) -> str:
+    """The cursor that continues a page of `ordering` after `item` (or, flipped, before it)."""
+    field = ordering.lstrip("-")
+    return encode_cursor([item.pk] if field == "id" else [getattr(item, field), item.pk])
 
 
 def _decode(cursor: str) -> list[Any]:
@@ -108,5 +115,5 @@ def keyset_page(
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
-        next_cursor = _encode([last.pk] if field == "id" else [getattr(last, field), last.pk])
+        next_cursor = cursor_of(last, ordering)
     return Page(items=rows, next_cursor=next_cursor)

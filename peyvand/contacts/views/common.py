@@ -161,12 +161,6 @@ class ListPage:
     previous_cursor: str | None
 
 
-def _cursor_of(item: Any, ordering: str) -> str:
-    field = ordering.lstrip("-")
-    values = [item.pk] if field == "id" else [getattr(item, field), item.pk]
-    return pagination._encode(values)
-
-
 def paginate(
     queryset: Any,
     *,
@@ -188,12 +182,12 @@ def paginate(
         if items:
             return ListPage(
                 items=items,
-                next_cursor=_cursor_of(items[-1], ordering),
-                previous_cursor=_cursor_of(items[0], ordering) if back.next_cursor else None,
+                next_cursor=pagination.cursor_of(items[-1], ordering),
+                previous_cursor=pagination.cursor_of(items[0], ordering) if back.next_cursor else None,
             )
         cursor = ""
     page = pagination.keyset_page(
         queryset, ordering=ordering, limit=limit, cursor=cursor or None, collect_then_sort=collect_then_sort
     )
-    previous = _cursor_of(page.items[0], ordering) if cursor and page.items else None
+    previous = pagination.cursor_of(page.items[0], ordering) if cursor and page.items else None
     return ListPage(items=page.items, next_cursor=page.next_cursor, previous_cursor=previous)
