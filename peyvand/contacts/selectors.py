@@ -26,7 +26,7 @@ from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Me
 from peyvand.core import calendars, customfields
 from peyvand.core.errors import ValidationFailedError
 from peyvand.core.models import AuditEntry, Tag
-from peyvand.core.text import normalize_compact, to_ascii_digits
+from peyvand.core.text import normalize, normalize_compact, to_ascii_digits
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{4,}$")
 _MAX_ID = 2**63 - 1
@@ -417,6 +417,65 @@ def quick_search(member: Membership, query: str, limit: int = 8) -> dict[str, li
         companies_visible_to(member).filter(company_condition).order_by("sort_key", "id")[:limit]
     )
     return {"contacts": contacts, "companies": companies}
+
+
+PICKER_MATCHES = 20
+_MAX_TREE_DEPTH = 100  # a deeper chain of subsidiaries than anyone keeps; the loop must end even on bad data
+
+
+def company_options(
+    member: Membership, query: str, *, limit: int = PICKER_MATCHES, exclude_tree_of: int | None = None
+) -> list[Company]:
+    """The companies a picker offers as the member types: among those they see, names starting with the
+    query first, then the rest the company list's search finds (`search_condition`: any part of the name,
+    legal name, domain or a phone number, in Persian, Thai or Latin), each in name order; an empty query
+    gives the first by name. `exclude_tree_of` leaves out that company and everything below it (choosing a
+    parent: the services refuse a cycle anyway). At most two queries, plus one per level of the tree.
+
+    The names starting with the query are a range of the `(workspace, name_normalized)` index, read in
+    its order and then sorted by name: with 100,000 companies a `LIKE 'p%'` walking the name order took
+    30–230 ms, the range takes under 1 ms (SQLite and PostgreSQL with a C-like collation; with a
+    linguistic one the range may miss names, which then come with the rest)."""
+    companies = companies_visible_to(member).only("id", "name", "workspace_id", "sort_key")
+    if exclude_tree_of is not None:
+        companies = companies.exclude(pk__in=company_tree_ids(member.workspace_id, exclude_tree_of))
+    condition = search_condition(query, member, "company")
+    if condition is None:
+        return list(companies.order_by("sort_key", "id")[:limit])
+    first: list[Company] = []
+    prefix = normalize(to_ascii_digits(query))
+    if prefix and prefix[-1] != chr(0x10FFFF) and "name" not in _hidden_custom(member, "company"):
+        after = prefix[:-1] + _next_character(prefix[-1])  # the first text past all starting with prefix
+        starting = companies.filter(
+            name_normalized__gte=prefix, name_normalized__lt=after, name_normalized__startswith=prefix
+        )
+        first = sorted(starting.order_by("name_normalized", "id")[:limit], key=lambda c: (c.sort_key, c.pk))
+    if len(first) < limit:
+        rest = companies.filter(condition).exclude(pk__in=[c.pk for c in first])
+        first.extend(rest.order_by("sort_key", "id")[: limit - len(first)])
+    return first
+
+
+def _next_character(character: str) -> str:
+    following = ord(character) + 1
+    return chr(0xE000 if 0xD800 <= following <= 0xDFFF else following)  # surrogates are not text
+
+
+def company_tree_ids(workspace_id: int, company_id: int) -> set[int]:
+    """`company_id` and the ids of every company below it in `workspace_id`, deleted ones included."""
+    found = {company_id}
+    level = {company_id}
+    for _depth in range(_MAX_TREE_DEPTH):
+        children = set(
+            Company.all_objects.filter(workspace_id=workspace_id, parent_id__in=level).values_list(
+                "pk", flat=True
+            )
+        )
+        level = children - found
+        if not level:
+            break
+        found |= level
+    return found
 
 
 @dataclass

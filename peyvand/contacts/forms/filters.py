@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from peyvand.accounts.models import Membership
 from peyvand.contacts.choices import Consent
 from peyvand.contacts.forms.common import custom_form_field, member_choices, set_choices
-from peyvand.contacts.models import Company, LifecycleStage
+from peyvand.contacts.forms.pickers import CompanyPickerField, RecordLookup, bind_picker
+from peyvand.contacts.models import LifecycleStage
 from peyvand.core.forms_fields import CalendarDateField
 from peyvand.core.models import CustomField, CustomFieldType, Tag
 
@@ -105,7 +106,7 @@ class ListFilterForm(forms.Form):
 class ContactFilterForm(ListFilterForm):
     MAIN = ("search", "tag", "owner", "lifecycle")
     lifecycle = forms.ChoiceField(label=_("Lifecycle stage"), required=False, choices=())
-    company = forms.ChoiceField(label=_("Company"), required=False, choices=())
+    company = CompanyPickerField(label=_("Company"), empty_label=_("Any"))
     source = forms.CharField(label=_("Source"), required=False, max_length=100)
     email_consent = forms.ChoiceField(label=_("E-mail consent"), required=False, choices=CONSENT_FILTER)
     sms_consent = forms.ChoiceField(label=_("SMS consent"), required=False, choices=CONSENT_FILTER)
@@ -126,10 +127,14 @@ class ContactFilterForm(ListFilterForm):
     }
 
     def __init__(
-        self, data: Any, *, stages: Iterable[LifecycleStage], companies: Iterable[Company], **kwargs: Any
+        self,
+        data: Any,
+        *,
+        stages: Iterable[LifecycleStage],
+        company_lookup: RecordLookup,
+        **kwargs: Any,
     ) -> None:
         super().__init__(data, **kwargs)
         if "lifecycle" in self.fields:
             set_choices(self, "lifecycle", [("", _("Any")), *((s.pk, s.label) for s in stages)])
-        if "company" in self.fields:
-            set_choices(self, "company", [("", _("Any")), *((c.pk, c.name) for c in companies)])
+        bind_picker(self, "company", company_lookup)

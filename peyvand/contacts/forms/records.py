@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms
@@ -20,6 +19,7 @@ from peyvand.contacts.forms.common import (
     set_choices,
     split_tags,
 )
+from peyvand.contacts.forms.pickers import CompanyPickerField, RecordLookup, bind_picker
 from peyvand.contacts.models import Company, Contact, LifecycleStage
 from peyvand.core.contactpoints import format_phone
 from peyvand.core.forms_fields import CalendarDateField
@@ -36,7 +36,7 @@ class ContactForm(RecordForm):
     )
     phones = RowsField(label=_("Phone numbers"), keys=("value", "label"), required_key="value", primary=True)
     job_title = forms.CharField(label=_("Job title"), max_length=150, required=False)
-    company = RecordChoiceField(label=_("Company"))
+    company = CompanyPickerField(label=_("Company"))
     owner = RecordChoiceField(label=_("Owner"))
     lifecycle_stage = RecordChoiceField(label=_("Lifecycle stage"))
     source = forms.CharField(label=_("Source"), max_length=100, required=False)
@@ -73,8 +73,7 @@ class ContactForm(RecordForm):
         self,
         data: Any = None,
         *,
-        companies: list[Company],
-        find_company: Callable[[int], Company | None],
+        company_lookup: RecordLookup,
         stages: list[LifecycleStage],
         may_assign: bool,
         tag_names: list[str] | None = None,
@@ -83,10 +82,9 @@ class ContactForm(RecordForm):
         super().__init__(data, **kwargs)
         contact: Contact | None = self.record
         region = self.region
-        self.companies = companies
-        self.find_company = find_company
-        if "company" in self.fields:
-            set_choices(self, "company", [("", "—"), *((c.pk, c.name) for c in companies)])
+        if contact is not None:
+            company_lookup.keep(contact.company)  # the current company stays valid even out of sight
+        bind_picker(self, "company", company_lookup)
         if "owner" in self.fields:
             set_choices(self, "owner", member_choices(self.members))
             if not may_assign:
@@ -128,17 +126,6 @@ class ContactForm(RecordForm):
 
     def social_fields(self) -> list[forms.BoundField]:
         return [self[f"social_{n}"] for n in SOCIAL_NETWORKS if f"social_{n}" in self.fields]
-
-    def clean_company(self) -> Company | None:
-        company_id = self.cleaned_data.get("company")
-        if company_id is None:
-            return None
-        if self.record is not None and company_id == self.record.company_id:
-            return self.record.company  # type: ignore[no-any-return]
-        found = next((c for c in self.companies if c.pk == company_id), None) or self.find_company(company_id)
-        if found is None:
-            raise forms.ValidationError(_("Unknown company."))
-        return found
 
     def clean_owner(self) -> Membership | None:
         owner_id = self.cleaned_data.get("owner")
@@ -273,7 +260,7 @@ class CompanyForm(RecordForm):
         label=_("Annual revenue"), required=False, max_digits=18, decimal_places=2, min_value=0
     )
     company_type = forms.ChoiceField(label=_("Type"), required=False, choices=CompanyType.choices)
-    parent = RecordChoiceField(label=_("Parent company"))
+    parent = CompanyPickerField(label=_("Parent company"))
     owner = RecordChoiceField(label=_("Owner"))
     phones = RowsField(label=_("Phone numbers"), keys=("value", "label"), required_key="value", primary=True)
     addresses = RowsField(label=_("Addresses"), keys=("label", *ADDRESS_PARTS), required_key="street")
@@ -298,8 +285,7 @@ class CompanyForm(RecordForm):
         self,
         data: Any = None,
         *,
-        companies: list[Company],
-        find_company: Callable[[int], Company | None],
+        parent_lookup: RecordLookup,
         may_assign: bool,
         tag_names: list[str] | None = None,
         **kwargs: Any,
@@ -307,10 +293,9 @@ class CompanyForm(RecordForm):
         super().__init__(data, **kwargs)
         company: Company | None = self.record
         region = self.region
-        self.companies = [c for c in companies if company is None or c.pk != company.pk]
-        self.find_company = find_company
-        if "parent" in self.fields:
-            set_choices(self, "parent", [("", "—"), *((c.pk, c.name) for c in self.companies)])
+        if company is not None:
+            parent_lookup.keep(company.parent)  # the current parent stays valid even out of sight
+        bind_picker(self, "parent", parent_lookup)
         if "owner" in self.fields:
             set_choices(self, "owner", member_choices(self.members))
             if not may_assign:
@@ -335,17 +320,6 @@ class CompanyForm(RecordForm):
                     "tags": ", ".join(tag_names or []),
                 }
             )
-
-    def clean_parent(self) -> Company | None:
-        parent_id = self.cleaned_data.get("parent")
-        if parent_id is None:
-            return None
-        if self.record is not None and parent_id == self.record.parent_id:
-            return self.record.parent  # type: ignore[no-any-return]
-        found = next((c for c in self.companies if c.pk == parent_id), None) or self.find_company(parent_id)
-        if found is None:
-            raise forms.ValidationError(_("Unknown company."))
-        return found
 
     def clean_owner(self) -> Membership | None:
         owner_id = self.cleaned_data.get("owner")

@@ -34,6 +34,7 @@ from peyvand.contacts.views.common import (
     member_of,
 )
 from peyvand.contacts.views.notes import timeline_context
+from peyvand.contacts.views.pickers import company_lookup
 from peyvand.contacts.views.presenters import (
     COMPANY_COLUMNS,
     COMPANY_DEFAULT_COLUMNS,
@@ -48,7 +49,6 @@ from peyvand.core.calendars import current_format, format_money, format_number
 from peyvand.core.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 
 PEOPLE_SHOWN = 100
-COMPANY_OPTIONS = 500
 
 
 def _access(member: Membership, record_id: int, action: str) -> Company:
@@ -207,13 +207,6 @@ def company_form(member: Membership, data: Any, company: Company | None) -> Comp
     members = lists.active_members(member)
     if company is not None and company.owner is not None and company.owner not in members:
         members.append(company.owner)
-    companies = list(
-        access.companies_visible_to(member)
-        .only("id", "name", "workspace_id", "parent_id")
-        .order_by("sort_key", "id")[:COMPANY_OPTIONS]
-    )
-    if company is not None and company.parent is not None and company.parent not in companies:
-        companies.append(company.parent)
     tag_names = (
         [t.name for t in selectors.company_tags([company.pk]).get(company.pk, [])]
         if company is not None
@@ -227,8 +220,7 @@ def company_form(member: Membership, data: Any, company: Company | None) -> Comp
         hidden=hidden_for(member, "company"),
         read_only=policy.read_only_fields(member, "company"),
         region=member.workspace.country,
-        companies=companies,
-        find_company=lambda pk: access.companies_visible_to(member).filter(pk=pk).first(),
+        parent_lookup=company_lookup(member, exclude_tree_of=company),
         may_assign=member.may(Action.ASSIGN, company)
         if company
         else member.may(Action.ASSIGN, entity="company"),

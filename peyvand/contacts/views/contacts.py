@@ -40,6 +40,7 @@ from peyvand.contacts.views.common import (
 )
 from peyvand.contacts.views.inline import inline_fields
 from peyvand.contacts.views.notes import timeline_context
+from peyvand.contacts.views.pickers import company_lookup
 from peyvand.contacts.views.presenters import (
     CONTACT_COLUMNS,
     CONTACT_DEFAULT_COLUMNS,
@@ -56,8 +57,6 @@ from peyvand.core.errors import (
     PermissionDeniedError,
     ValidationFailedError,
 )
-
-COMPANY_OPTIONS = 500
 
 
 def _access(member: Membership, record_id: int, action: str) -> Contact:
@@ -88,17 +87,6 @@ def _require_view(member: Membership) -> None:
         raise PermissionDeniedError()
 
 
-def _company_options(member: Membership, current: Any = None) -> list[Any]:
-    companies = list(
-        access.companies_visible_to(member)
-        .only("id", "name", "workspace_id", "parent_id")
-        .order_by("sort_key", "id")[:COMPANY_OPTIONS]
-    )
-    if current is not None and current not in companies:
-        companies.append(current)
-    return companies
-
-
 def _quick_form(member: Membership, data: Any = None) -> QuickContactForm | None:
     if not member.may(Action.CREATE, entity="contact"):
         return None
@@ -124,9 +112,6 @@ def contact_list(request: HttpRequest) -> HttpResponse:
     if htmx_target(request) == "pv-results":
         return render(request, "contacts/list.html#results", context, status=status)
     members = lists.active_members(member)
-    selected_company = None
-    if context["params"].get("company", "").isdigit():
-        selected_company = access.companies_visible_to(member).filter(pk=context["params"]["company"]).first()
     tags = lists.visible_tags(member)
     stages = list(LifecycleStage.objects.filter(workspace_id=member.workspace_id))
     context["filter_form"] = ContactFilterForm(
@@ -136,7 +121,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         definitions=context["definitions"],
         hidden=context["hidden"],
         stages=stages,
-        companies=_company_options(member, selected_company),
+        company_lookup=company_lookup(member),
     )
     context |= saved_view_screens.menu_context(member, "contact", context, context["filter_form"].fields)
     context["bulk"] = lists.bulk_panel(member, SPEC, members=members, tags=tags, stages=stages)
@@ -271,7 +256,6 @@ def contact_form(member: Membership, data: Any, contact: Contact | None) -> Cont
     members = lists.active_members(member)
     if contact is not None and contact.owner is not None and contact.owner not in members:
         members.append(contact.owner)
-    companies = _company_options(member, contact.company if contact is not None else None)
     tag_names = (
         [t.name for t in selectors.contact_tags([contact.pk]).get(contact.pk, [])]
         if contact is not None
@@ -285,8 +269,7 @@ def contact_form(member: Membership, data: Any, contact: Contact | None) -> Cont
         hidden=hidden_for(member, "contact"),
         read_only=policy.read_only_fields(member, "contact"),
         region=member.workspace.country,
-        companies=companies,
-        find_company=lambda pk: access.companies_visible_to(member).filter(pk=pk).first(),
+        company_lookup=company_lookup(member),
         stages=list(LifecycleStage.objects.filter(workspace_id=member.workspace_id)),
         may_assign=member.may(Action.ASSIGN, contact)
         if contact
