@@ -304,3 +304,16 @@ def test_a_shared_view_never_reveals_records_outside_the_callers_scope(sv, api_c
         "Plain Rep",
     ]
     assert client.get(f"{API}/contacts", {"view": sv.shared.pk, "with_total": "true"}).json()["total"] == 1
+
+
+def test_a_shared_view_filtering_by_a_field_the_caller_may_not_see_is_refused(sv, api_client_for):
+    """The manager's view filters by tag; a rep whose role hides tags gets the filter refused (422 naming
+    it), not the rows it would pick out."""
+    account_services.role_update(
+        actor=sv.owner, role=sv.rep.role, changes={"field_rules": {"contact": {"tags": "hidden"}}}
+    )
+    response = api_client_for(sv.rep).get(f"{API}/contacts", {"view": sv.shared.pk})
+    assert response.status_code == 422
+    assert "tag" in assert_envelope(response, "validation_error")["fields"]
+    # without the view's tag filter the list answers
+    assert len(_names(api_client_for(sv.rep).get(f"{API}/contacts", {"view": sv.shared.pk, "tag": ""}))) == 4

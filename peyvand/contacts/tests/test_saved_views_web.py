@@ -376,3 +376,13 @@ def test_list_query_count_does_not_grow_with_views(web, web_client_for):
             actor=web.manager, entity="contact", name=f"Team {i}", query="", shared=True
         )
     assert count() == small
+
+
+def test_a_view_filtering_by_a_hidden_field_shows_the_problem(web, web_client_for):
+    account_services.role_update(
+        actor=web.owner, role=web.rep.role, changes={"field_rules": {"contact": {"tags": "hidden"}}}
+    )
+    response = _list(web_client_for(web.rep), view=web.shared.pk)
+    html = response.content.decode()
+    assert response.status_code == 422 and "You may not filter by this field." in html
+    assert _rows(response) == [] and 'id="pv-view-name"' in html
