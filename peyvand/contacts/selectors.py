@@ -7,6 +7,7 @@ Every read starts from `contacts_visible_to` / `companies_visible_to`. Filters c
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -78,7 +79,21 @@ def search_condition(query: str, member: Membership | None = None, entity: str =
     return Q(search_text__regex=f"(^|\\|)(?:{tags}):[^|]*{re.escape(needle)}")
 
 
-PROBE_ROWS = 5000
+PROBE_ROWS = 5000  # the least number of matches that makes walking the name index worth it
+PAGE_FOR_PROBE = 50
+
+
+def _probe_rows(model: Any) -> int:
+    """How many matches make walking the name index cheaper than collecting them: walking reads about
+    page × total ÷ matches rows, collecting reads the matches, so they cost the same at √(page × total)
+    matches. The total is the planner's estimate (no count of a million rows for it)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
+        row = cursor.fetchone()
+    total = max(0.0, float(row[0])) if row else 0.0
+    return max(PROBE_ROWS, int(math.sqrt(PAGE_FOR_PROBE * total)))
 
 
 def prefer_collect(member: Membership, filters: ListFilters, ordering: str, entity: str = "contact") -> bool:
@@ -87,25 +102,25 @@ def prefer_collect(member: Membership, filters: ListFilters, ordering: str, enti
 
     Walking wins when matches are common (a page is found after a few rows) and loses badly when they are
     rare or bunched at one end of the alphabet (Thai names after Latin ones). One cheap probe decides: fewer
-    than PROBE_ROWS matches of the search (trigram index) or of the tags (tag index) → collect. PostgreSQL
-    only; SQLite has no trigram index, so its best plan is the walk."""
+    matches of the search (trigram index) or of the tags (tag index) than `_probe_rows` → collect.
+    PostgreSQL only; SQLite has no trigram index, so its best plan is the walk."""
     from django.db import connection
 
     if connection.vendor != "postgresql" or ordering.lstrip("-") != "sort_key":
         return False
+    model: Any = Contact if entity == "contact" else Company
+    limit = _probe_rows(model)
     needle = search_needle(filters.search)
     if len(needle) >= 3:
-        model: Any = Contact if entity == "contact" else Company
         condition = search_condition(filters.search, member, entity)
         probe = model.objects.filter(workspace_id=member.workspace_id).filter(condition).values("pk")
-        return probe[:PROBE_ROWS].count() < PROBE_ROWS
+        return probe[:limit].count() < limit
+    through: Any = ContactTag if entity == "contact" else CompanyTag
     if filters.tags and filters.tags_mode == "any":
-        through: Any = ContactTag if entity == "contact" else CompanyTag
-        return through.objects.filter(tag_id__in=filters.tags).values("pk")[:PROBE_ROWS].count() < PROBE_ROWS
+        return through.objects.filter(tag_id__in=filters.tags).values("pk")[:limit].count() < limit
     if filters.tags:  # all of several tags: as rare as the rarest
-        through = ContactTag if entity == "contact" else CompanyTag
         return any(
-            through.objects.filter(tag_id=tag_id).values("pk")[:PROBE_ROWS].count() < PROBE_ROWS
+            through.objects.filter(tag_id=tag_id).values("pk")[:limit].count() < limit
             for tag_id in filters.tags
         )
     return False

@@ -104,9 +104,13 @@ def keyset_page(
                     if last_value is None:
                         raise ValueError
                 op = "lt" if descending else "gt"
+                # The first condition is implied by the second; it is there because a database uses a
+                # plain range as the start of an index scan, while the OR alone is checked row by row
+                # from the start of the index (deep pages then cost as much as reading up to them).
                 qs = qs.filter(
+                    models.Q(**{f"{field}__{op}e": last_value}),
                     models.Q(**{f"{field}__{op}": last_value})
-                    | models.Q(**{field: last_value, f"id__{op}": last_id})
+                    | models.Q(**{field: last_value, f"id__{op}": last_id}),
                 )
         except (ValueError, TypeError, OverflowError) as error:  # e.g. [1e400] decodes to infinity
             raise ValidationFailedError(fields={"cursor": [str(_("This cursor is not valid."))]}) from error

@@ -159,3 +159,32 @@ def test_prefer_collect_only_for_selective_name_pages_on_postgresql(world):
     assert (
         selectors.prefer_collect(world.owner, selectors.parse_filters({"search": "ka"}), "sort_key") is False
     )
+
+
+def test_probe_threshold_grows_with_the_table(monkeypatch):
+    """Walking the name index reads about page × total ÷ matches rows, collecting reads the matches: the
+    break-even is √(page × total), never below PROBE_ROWS."""
+    from peyvand.contacts.models import Contact
+
+    class Cursor:
+        def __init__(self, estimate):
+            self.estimate = estimate
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def execute(self, sql, params):
+            assert "reltuples" in sql and params == [Contact._meta.db_table]
+
+        def fetchone(self):
+            return (self.estimate,)
+
+    from django.db import connections
+
+    connection = connections["default"]
+    for estimate, expected in ((-1.0, selectors.PROBE_ROWS), (10_000.0, selectors.PROBE_ROWS), (4e6, 14_142)):
+        monkeypatch.setattr(connection, "cursor", lambda e=estimate: Cursor(e))
+        assert selectors._probe_rows(Contact) == expected
