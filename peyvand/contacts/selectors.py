@@ -45,10 +45,14 @@ CONTACT_ORDERINGS = {
 COMPANY_ORDERINGS = CONTACT_ORDERINGS
 
 
+# Control characters mean nothing in a search, and PostgreSQL refuses a NUL in a text parameter.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def search_needle(query: str) -> str:
     """What a query looks for in the search text: its normalized form without spaces (`علي رضا` →
     `علیرضا`), or only its digits when it looks like a phone number. Empty for an empty query."""
-    text = to_ascii_digits(query or "").strip()
+    text = _CONTROL.sub(" ", to_ascii_digits(query or "")).strip()
     if not text:
         return ""
     if _PHONE_LIKE.match(text) and sum(c.isdigit() for c in text) >= 4:
@@ -213,7 +217,8 @@ def parse_filters(
     def many(name: str) -> list[str]:
         getter = getattr(params, "getlist", None)
         values = getter(name) if getter else params.get(name, [])
-        return [values] if isinstance(values, str) else [str(v) for v in values or []]
+        found = [values] if isinstance(values, str) else [str(v) for v in values or []]
+        return [_CONTROL.sub(" ", v) for v in found]
 
     def one(name: str) -> str:
         values = many(name)

@@ -188,3 +188,22 @@ def test_probe_threshold_grows_with_the_table(monkeypatch):
     for estimate, expected in ((-1.0, selectors.PROBE_ROWS), (10_000.0, selectors.PROBE_ROWS), (4e6, 14_142)):
         monkeypatch.setattr(connection, "cursor", lambda e=estimate: Cursor(e))
         assert selectors._probe_rows(Contact) == expected
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/contacts/?search=a%00b", 200),
+        ("/companies/?search=a%00b", 200),
+        ("/search/?q=ab%00c", 200),
+        ("/contacts/?source=x%00y", 200),
+        ("/contacts/count/?search=a%00b", 200),
+        ("/api/v1/contacts?search=a%00b", 422),  # the API names the parameter instead
+        ("/api/v1/companies?search=a%00b", 422),
+    ],
+)
+def test_control_characters_in_a_search_are_not_a_server_error(world, web_client_for, url, status):
+    """PostgreSQL refuses a NUL in a text parameter: the pages ignore control characters in a search."""
+    make_contact(world.owner, "Sara", "Ahmadi")
+    response = web_client_for(world.owner).get(url)
+    assert response.status_code == status, response.content[:300]
