@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from peyvand.accounts.models import Membership
 from peyvand.contacts.importing import engine, mapping
@@ -431,8 +432,17 @@ def _commit(
         job.skipped_count += result.skipped
         job.error_count += len(errors)
     for problem in sorted(problems, key=lambda p: p.row):
-        writer.writerow([problem.row, problem.column, _safe(problem.value), problem.reason, problem.severity])
+        writer.writerow(
+            [problem.row, problem.column, _safe(problem.value), problem.reason, _severity(problem.severity)]
+        )
     return True
+
+
+def _severity(severity: str) -> str:
+    """The problems file's last column, in the importer's language."""
+    if severity == "warning":
+        return pgettext("import problem", "warning: the row was imported without this value")
+    return pgettext("import problem", "error: the row was not imported")
 
 
 def _safe(value: str) -> str:

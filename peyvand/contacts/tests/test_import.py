@@ -3,7 +3,9 @@ encodings, vCards, and the duplicate policies."""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +195,17 @@ def test_a_second_run_of_the_same_job_stops_instead_of_importing_twice(iran, tmp
     assert not Contact.objects.filter(emails__email="sara2@example.com").exists()
     after = ImportJob.objects.get(pk=job.pk)
     assert (after.created_count, after.resume_after) == (2, done.resume_after)
+
+
+def test_problems_file_says_what_happened_to_the_row_in_the_importers_language(iran, tmp_path):
+    from django.utils import translation
+
+    path = tmp_path / "people.csv"
+    path.write_text("First name,Email,Lifecycle\nSara,not-an-email,\nReza,reza@example.com,Nonsense\n")
+    with translation.override("fa"):
+        job = _run(iran.owner, "contact", path)
+    rows = list(csv.reader(io.StringIO(_report(job))))
+    assert job.created_count == 1 and job.error_count == 1
+    severities = {r[0]: r[4] for r in rows[1:]}
+    assert all(re.search("[\u0600-\u06ff]", text) for text in severities.values())  # Persian, not a code
+    assert severities["2"] != severities["3"]
