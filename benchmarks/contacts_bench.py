@@ -132,6 +132,15 @@ class Client:
         self.headers = headers
 
     def get(self, path: str) -> tuple[float, int, bytes]:
+        try:
+            return self._get(path)
+        except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+            # The server closes a connection left idle longer than its header timeout (30 s) — the web
+            # client waits that long while the API scenarios run. Open a new one and send again.
+            self.conn.close()
+            return self._get(path)
+
+    def _get(self, path: str) -> tuple[float, int, bytes]:
         started = time.perf_counter()
         self.conn.request("GET", path, headers=self.headers)
         response = self.conn.getresponse()

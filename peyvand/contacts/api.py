@@ -428,7 +428,7 @@ def _contact_page(
         ordering=ordering,
         limit=params.limit,
         cursor=params.cursor,
-        collect_then_sort=selectors.prefer_collect(member, parsed, ordering, "contact"),
+        **selectors.page_plan(member, parsed, ordering, "contact"),
     )
     result: dict[str, Any] = {"items": contacts_out(member, page.items), "next_cursor": page.next_cursor}
     if params.with_total:
@@ -629,7 +629,7 @@ def list_companies(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
         ordering=ordering,
         limit=filters.limit,
         cursor=filters.cursor,
-        collect_then_sort=selectors.prefer_collect(member, parsed, ordering, "company"),
+        **selectors.page_plan(member, parsed, ordering, "company"),
     )
     result: dict[str, Any] = {"items": companies_out(member, page.items), "next_cursor": page.next_cursor}
     if filters.with_total:

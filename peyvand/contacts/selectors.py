@@ -27,6 +27,7 @@ from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Me
 from peyvand.core import calendars, customfields
 from peyvand.core.errors import ValidationFailedError
 from peyvand.core.models import AuditEntry, Tag
+from peyvand.core.pagination import keyset_page
 from peyvand.core.text import normalize, normalize_compact, to_ascii_digits
 
 _PHONE_LIKE = re.compile(r"^\+?[\d\s\-().]{4,}$")
@@ -100,34 +101,40 @@ def _probe_rows(model: Any) -> int:
     return max(PROBE_ROWS, int(math.sqrt(PAGE_FOR_PROBE * total)))
 
 
-def prefer_collect(member: Membership, filters: ListFilters, ordering: str, entity: str = "contact") -> bool:
-    """Whether a name-ordered page should gather the matching rows and sort them (keyset_page's
-    `collect_then_sort`) rather than walk the name index until a page of matches turns up.
+WALK_WINDOW = 2000  # rows of the name index a searched page reads before it collects instead
+
+
+def page_plan(
+    member: Membership, filters: ListFilters, ordering: str, entity: str = "contact"
+) -> dict[str, Any]:
+    """How `keyset_page` should find a name-ordered page (its keyword arguments): walk the name index (the
+    default), collect the matches and sort them (`collect_then_sort`), or walk a window and collect the rest
+    (`walk_window`).
 
     Walking wins when matches are common (a page is found after a few rows) and loses badly when they are
-    rare or bunched at one end of the alphabet (Thai names after Latin ones). One cheap probe decides: fewer
-    matches of the search (trigram index) or of the tags (tag index) than `_probe_rows` → collect.
-    PostgreSQL only; SQLite has no trigram index, so its best plan is the walk."""
+    rare or bunched at one end of the alphabet (Thai names after Latin and Persian ones). A search walks a
+    window of the index first: a common fragment fills the page there, anything else is collected through
+    the trigram index. A tag filter is decided by one cheap probe: fewer matches in the tag index than
+    `_probe_rows` → collect. PostgreSQL only; SQLite has no trigram index, so its best plan is the walk."""
     from django.db import connection
 
     if connection.vendor != "postgresql" or ordering.lstrip("-") != "sort_key":
-        return False
+        return {}
     model: Any = Contact if entity == "contact" else Company
+    if len(search_needle(filters.search)) >= 3:
+        return {"walk_window": (model.objects.filter(workspace_id=member.workspace_id), WALK_WINDOW)}
+    if not filters.tags:
+        return {}
     limit = _probe_rows(model)
-    needle = search_needle(filters.search)
-    if len(needle) >= 3:
-        condition = search_condition(filters.search, member, entity)
-        probe = model.objects.filter(workspace_id=member.workspace_id).filter(condition).values("pk")
-        return probe[:limit].count() < limit
     through: Any = ContactTag if entity == "contact" else CompanyTag
-    if filters.tags and filters.tags_mode == "any":
-        return through.objects.filter(tag_id__in=filters.tags).values("pk")[:limit].count() < limit
-    if filters.tags:  # all of several tags: as rare as the rarest
-        return any(
+    if filters.tags_mode == "any":
+        rare = through.objects.filter(tag_id__in=filters.tags).values("pk")[:limit].count() < limit
+    else:  # all of several tags: as rare as the rarest
+        rare = any(
             through.objects.filter(tag_id=tag_id).values("pk")[:limit].count() < limit
             for tag_id in filters.tags
         )
-    return False
+    return {"collect_then_sort": True} if rare else {}
 
 
 def _search_tags(entity: str) -> dict[str, tuple[str, ...]]:
@@ -427,15 +434,19 @@ def quick_search(member: Membership, query: str, limit: int = 8) -> dict[str, li
     company_condition = search_condition(query, member, "company")
     if contact_condition is None or company_condition is None:
         return {"contacts": [], "companies": []}
-    contacts = list(
-        contacts_visible_to(member)
-        .filter(contact_condition)
-        .select_related("company")
-        .order_by("sort_key", "id")[:limit]
-    )
-    companies = list(
-        companies_visible_to(member).filter(company_condition).order_by("sort_key", "id")[:limit]
-    )
+    filters = ListFilters(search=query)
+    contacts = keyset_page(
+        contacts_visible_to(member).filter(contact_condition).select_related("company"),
+        ordering="sort_key",
+        limit=limit,
+        **page_plan(member, filters, "sort_key", "contact"),
+    ).items
+    companies = keyset_page(
+        companies_visible_to(member).filter(company_condition),
+        ordering="sort_key",
+        limit=limit,
+        **page_plan(member, filters, "sort_key", "company"),
+    ).items
     return {"contacts": contacts, "companies": companies}
 
 

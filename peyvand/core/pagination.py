@@ -65,6 +65,63 @@ def clamp_limit(limit: int | None) -> int:
     return limit
 
 
+def _ordered(queryset: models.QuerySet[T], ordering: str, collect: bool) -> models.QuerySet[T]:
+    descending = ordering.startswith("-")
+    field = ordering.lstrip("-")
+    order: list[Any] = [f"-{field}", "-id"] if descending else [field, "id"]
+    if field == "id":
+        order = order[:1]
+    elif collect:
+        expression = Concat(models.F(field), models.Value(""), output_field=models.TextField())
+        order[0] = expression.desc() if descending else expression.asc()
+    return queryset.order_by(*order)
+
+
+def _cursor_values(queryset: models.QuerySet[Any], ordering: str, cursor: str) -> list[Any]:
+    values = _decode(cursor)
+    field = ordering.lstrip("-")
+    try:
+        if field == "id":
+            (last_id,) = values
+            return [int(last_id)]
+        last_value, last_id = values
+        model_field = queryset.model._meta.get_field(field)
+        if isinstance(model_field, models.DateTimeField) and isinstance(last_value, str):
+            last_value = parse_datetime(last_value)
+            if last_value is None:
+                raise ValueError
+        return [last_value, int(last_id)]
+    except (ValueError, TypeError, OverflowError) as error:  # e.g. [1e400] decodes to infinity
+        raise ValidationFailedError(fields={"cursor": [str(_("This cursor is not valid."))]}) from error
+
+
+def _beyond(ordering: str, values: list[Any], *, inclusive: bool = False, before: bool = False) -> models.Q:
+    """Rows after the row whose ordering values are `values` (`before`: up to it; `inclusive`: it too)."""
+    descending = ordering.startswith("-") != before
+    field = ordering.lstrip("-")
+    op = "lt" if descending else "gt"
+    if field == "id":
+        return models.Q(**{f"id__{op}{'e' if inclusive else ''}": values[0]})
+    last_value, last_id = values
+    # The first condition is implied by the second; it is there because a database uses a plain range as
+    # the start of an index scan, while the OR alone is checked row by row from the start of the index
+    # (deep pages then cost as much as reading up to them).
+    return models.Q(**{f"{field}__{op}e": last_value}) & (
+        models.Q(**{f"{field}__{op}": last_value})
+        | models.Q(**{field: last_value, f"id__{op}{'e' if inclusive else ''}": last_id})
+    )
+
+
+def _collect(queryset: models.QuerySet[T], ordering: str, count: int) -> list[T]:
+    """The first `count` rows in `ordering`, gathered by the filters' own indexes and sorted: the sort runs
+    over ids and sort values only (no joined tables, no wide rows), then the page's rows are read by id."""
+    ids = list(_ordered(queryset, ordering, True).values_list("id", flat=True)[:count])
+    if not ids:
+        return []
+    found = {row.pk: row for row in queryset.filter(pk__in=ids)}
+    return [found[pk] for pk in ids if pk in found]
+
+
 def keyset_page(
     queryset: models.QuerySet[T],
     *,
@@ -72,6 +129,7 @@ def keyset_page(
     limit: int | None = None,
     cursor: str | None = None,
     collect_then_sort: bool = False,
+    walk_window: tuple[models.QuerySet[Any], int] | None = None,
 ) -> Page[T]:
     """One page of `queryset` ordered by `ordering` (a field name, `-` for descending) then by id.
 
@@ -79,45 +137,39 @@ def keyset_page(
     `collect_then_sort` (text fields only) orders by an expression no index provides, so the database
     gathers the matching rows by their own best index (a trigram search, a rare tag) and sorts those,
     instead of walking the sort index until a page of matches turns up — the choice for selective filters.
+    `walk_window=(base, n)` does both: it walks only the next `n` rows of `base` (the same rows without the
+    selective filter) in the sort index, and if they hold less than a page, collects the rest of the page
+    from the rows after them — so matches bunched far along the index (Persian names after 200,000 Latin
+    ones) cost a collect, not a walk through everything before them.
     """
     size = clamp_limit(limit)
-    descending = ordering.startswith("-")
-    field = ordering.lstrip("-")
-    order: list[Any] = [f"-{field}", "-id"] if descending else [field, "id"]
-    if field == "id":
-        order = order[:1]
-    elif collect_then_sort:
-        expression = Concat(models.F(field), models.Value(""), output_field=models.TextField())
-        order[0] = expression.desc() if descending else expression.asc()
-    qs = queryset.order_by(*order)
-    if cursor:
-        values = _decode(cursor)
-        try:
-            if field == "id":
-                (last_id,) = values
-                qs = qs.filter(id__lt=last_id) if descending else qs.filter(id__gt=last_id)
-            else:
-                last_value, last_id = values
-                model_field = queryset.model._meta.get_field(field)
-                if isinstance(model_field, models.DateTimeField) and isinstance(last_value, str):
-                    last_value = parse_datetime(last_value)
-                    if last_value is None:
-                        raise ValueError
-                op = "lt" if descending else "gt"
-                # The first condition is implied by the second; it is there because a database uses a
-                # plain range as the start of an index scan, while the OR alone is checked row by row
-                # from the start of the index (deep pages then cost as much as reading up to them).
-                qs = qs.filter(
-                    models.Q(**{f"{field}__{op}e": last_value}),
-                    models.Q(**{f"{field}__{op}": last_value})
-                    | models.Q(**{field: last_value, f"id__{op}": last_id}),
-                )
-        except (ValueError, TypeError, OverflowError) as error:  # e.g. [1e400] decodes to infinity
-            raise ValidationFailedError(fields={"cursor": [str(_("This cursor is not valid."))]}) from error
-    rows = list(qs[: size + 1])
+    after = _cursor_values(queryset, ordering, cursor) if cursor else None
+    qs = queryset if after is None else queryset.filter(_beyond(ordering, after))
+    edge: list[Any] | None = None
+    if walk_window is not None and ordering.lstrip("-") != "id":
+        base, window = walk_window
+        base = base if after is None else base.filter(_beyond(ordering, after))
+        found = list(
+            _ordered(base, ordering, False).values_list(ordering.lstrip("-"), "id")[window - 1 : window]
+        )
+        edge = list(found[0]) if found else None
+    if edge is None:
+        rows = (
+            _collect(qs, ordering, size + 1)
+            if collect_then_sort
+            else list(_ordered(qs, ordering, False)[: size + 1])
+        )
+    else:
+        rows = list(
+            _ordered(qs.filter(_beyond(ordering, edge, inclusive=True, before=True)), ordering, False)[
+                : size + 1
+            ]
+        )
+        if len(rows) <= size:
+            rest = qs.filter(_beyond(ordering, edge))
+            rows += _collect(rest, ordering, size + 1 - len(rows))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
-        last = rows[-1]
-        next_cursor = cursor_of(last, ordering)
+        next_cursor = cursor_of(rows[-1], ordering)
     return Page(items=rows, next_cursor=next_cursor)

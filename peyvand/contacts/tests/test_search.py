@@ -13,6 +13,7 @@ from peyvand.accounts import services as account_services
 from peyvand.contacts import selectors
 from peyvand.contacts.models import Contact
 from peyvand.contacts.tests.factories import make_contact
+from peyvand.core.models import Tag
 from peyvand.core.text import normalize, normalize_compact
 
 pytestmark = pytest.mark.django_db
@@ -148,16 +149,45 @@ def test_collect_then_sort_pages_like_the_index_walk(world):
         assert walks[0] == walks[1] and len(walks[0]) == 11
 
 
-def test_prefer_collect_only_for_selective_name_pages_on_postgresql(world):
+@pytest.mark.parametrize("window", [1, 2, 4, 50])
+def test_walk_window_pages_like_the_index_walk(world, window):
+    """A bounded walk that collects the rest gives the same pages as the walk, for any window size, forwards
+    and backwards, with matches spread out and bunched at the end."""
+    from peyvand.core.pagination import keyset_page
+
+    names = ["Ali Sara", "Oscar", "آرش", "Sara", "Zoë", "سارا", "Ruby", "سارا بهرام", "สมชาย", "Sarah", "กมล"]
+    for name in names:
+        make_contact(world.owner, *name.partition(" ")[::2])
+    base = Contact.objects.filter(workspace_id=world.workspace.pk)
+    for query in ("sar", "سار", "มชา"):
+        qs = selectors.contact_list(world.owner, selectors.parse_filters({"search": query}))
+        for ordering in ("sort_key", "-sort_key"):
+            walks = []
+            for plan in ({}, {"walk_window": (base, window)}):
+                seen, cursor = [], None
+                while True:
+                    page = keyset_page(qs, ordering=ordering, limit=2, cursor=cursor, **plan)
+                    seen.extend(c.pk for c in page.items)
+                    cursor = page.next_cursor
+                    if cursor is None:
+                        break
+                walks.append(seen)
+            assert walks[0] == walks[1] and walks[0], (query, ordering)
+
+
+def test_page_plan_only_for_selective_name_pages_on_postgresql(world):
     from django.db import connection
 
     make_contact(world.owner, "Kamali", "Rad", tags=["rare"])
     filters = selectors.parse_filters({"search": "kamali"})
-    expected = connection.vendor == "postgresql"
-    assert selectors.prefer_collect(world.owner, filters, "sort_key") is expected
-    assert selectors.prefer_collect(world.owner, filters, "-created_at") is False
-    assert (
-        selectors.prefer_collect(world.owner, selectors.parse_filters({"search": "ka"}), "sort_key") is False
+    on_postgresql = connection.vendor == "postgresql"
+    plan = selectors.page_plan(world.owner, filters, "sort_key")
+    assert ("walk_window" in plan) is on_postgresql
+    assert selectors.page_plan(world.owner, filters, "-created_at") == {}
+    assert selectors.page_plan(world.owner, selectors.parse_filters({"search": "ka"}), "sort_key") == {}
+    rare = selectors.parse_filters({"tag": [str(Tag.objects.get(name="rare").pk)]})
+    assert selectors.page_plan(world.owner, rare, "sort_key") == (
+        {"collect_then_sort": True} if on_postgresql else {}
     )
 
 

@@ -167,17 +167,17 @@ def paginate(
     ordering: str,
     params: Mapping[str, Any],
     limit: int = PAGE_SIZE,
-    collect_then_sort: bool = False,
+    plan: Mapping[str, Any] | None = None,
 ) -> ListPage:
     """Keyset paging forwards (`cursor`: rows after it) and backwards (`before`: the rows just before it),
-    so both links stay cheap on deep pages. Invalid cursors raise ValidationFailedError."""
+    so both links stay cheap on deep pages; `plan` is `selectors.page_plan`'s advice for keyset_page.
+    Invalid cursors raise ValidationFailedError."""
+    plan = plan or {}
     before = str(params.get("before") or "")
     cursor = str(params.get("cursor") or "")
     if before:
         flipped = ordering[1:] if ordering.startswith("-") else f"-{ordering}"
-        back = pagination.keyset_page(
-            queryset, ordering=flipped, limit=limit, cursor=before, collect_then_sort=collect_then_sort
-        )
+        back = pagination.keyset_page(queryset, ordering=flipped, limit=limit, cursor=before, **plan)
         items = list(reversed(back.items))
         if items:
             return ListPage(
@@ -186,8 +186,6 @@ def paginate(
                 previous_cursor=pagination.cursor_of(items[0], ordering) if back.next_cursor else None,
             )
         cursor = ""
-    page = pagination.keyset_page(
-        queryset, ordering=ordering, limit=limit, cursor=cursor or None, collect_then_sort=collect_then_sort
-    )
+    page = pagination.keyset_page(queryset, ordering=ordering, limit=limit, cursor=cursor or None, **plan)
     previous = pagination.cursor_of(page.items[0], ordering) if cursor and page.items else None
     return ListPage(items=page.items, next_cursor=page.next_cursor, previous_cursor=previous)

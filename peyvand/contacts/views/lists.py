@@ -145,9 +145,7 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
             queryset,
             ordering=spec.orderings[ordering],
             params=params,
-            collect_then_sort=selectors.prefer_collect(
-                member, filters, spec.orderings[ordering], spec.entity
-            ),
+            plan=selectors.page_plan(member, filters, spec.orderings[ordering], spec.entity),
         )
     except ValidationFailedError as error:
         errors = error.fields or {"": [error.message]}
