@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -335,15 +335,19 @@ def import_run(job_id: int) -> ImportJob:
         )
     if job.started_at is None:
         ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now())
-    source = _("Import of %(file)s") % {"file": job.filename}
-    try:
-        if job.resume_after == 0:  # the total first, so progress can be shown as a share of it
-            job.total_rows = sum(1 for _row in _rows(job))
-            ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
-        with acting_through(Channel.IMPORT):
-            _run(job, actor, source)
-    except Exception as error:  # a broken file or a bug: say so on the job, keep what was imported
-        return _finish(job, ImportJob.Status.FAILED, str(getattr(error, "message", error))[:2000])
+    # A worker has no request: the problems file and the messages are in the importer's language.
+    with translation.override(actor.effective_language):
+        source = _("Import of %(file)s") % {"file": job.filename}
+        try:
+            if job.resume_after == 0:  # the total first, so progress can be shown as a share of it
+                job.total_rows = sum(1 for _row in _rows(job))
+                ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+            with acting_through(Channel.IMPORT):
+                _run(job, actor, source)
+        except _ClaimLost:  # another run of this job went ahead: it finishes the job, not this one
+            return ImportJob.objects.get(pk=job.pk)
+        except Exception as error:  # a broken file or a bug: say so on the job, keep what was imported
+            return _finish(job, ImportJob.Status.FAILED, str(getattr(error, "message", error))[:2000])
     job.refresh_from_db()
     if job.status == ImportJob.Status.RUNNING:
         return _finish(job, ImportJob.Status.DONE, "")
@@ -353,14 +357,8 @@ def import_run(job_id: int) -> ImportJob:
 def _run(job: ImportJob, actor: Membership, source: str) -> None:
     cleaner = None if job.format == "vcf" else engine.RowCleaner(actor, job.entity, job.headers, job.mapping)
     companies = engine.CompanyFinder(actor)
-    report = errors_file(job)
-    fresh_report = not report.exists() or job.resume_after == 0
-    with report.open(
-        "w" if fresh_report else "a", encoding="utf-8-sig" if fresh_report else "utf-8", newline=""
-    ) as out:
-        writer = csv.writer(out)
-        if fresh_report:
-            writer.writerow([_("Row"), _("Column"), _("Value"), _("Problem"), _("Severity")])
+    report = _Report(errors_file(job), fresh=job.resume_after == 0)
+    try:
         batch: list[engine.CleanRow] = []
         problems: list[engine.Problem] = []
         seen = job.resume_after
@@ -384,11 +382,50 @@ def _run(job: ImportJob, actor: Membership, source: str) -> None:
             if clean is not None:
                 batch.append(clean)
             if len(batch) >= BATCH or len(problems) >= BATCH:
-                if not _commit(job, actor, batch, problems, companies, source, writer, last, seen):
+                if not _commit(job, actor, batch, problems, companies, source, report, last, seen):
                     return
-                out.flush()
                 batch, problems = [], []
-        _commit(job, actor, batch, problems, companies, source, writer, last, seen)
+        _commit(job, actor, batch, problems, companies, source, report, last, seen)
+    finally:
+        report.close()
+
+
+class _ClaimLost(Exception):
+    """Another run of the same job committed a batch first (see `_commit`)."""
+
+
+class _Report:
+    """The problems file, opened at this run's first committed batch — a run that loses the job to another
+    never touches it. A run from the start writes it anew; a resumed run adds to it."""
+
+    def __init__(self, path: Path, *, fresh: bool) -> None:
+        self.path = path
+        self.fresh = fresh or not path.exists()
+        self.handle: Any = None
+        self.writer: Any = None
+
+    def write(self, problems: list[engine.Problem]) -> None:
+        if self.writer is None:
+            mode, encoding = ("w", "utf-8-sig") if self.fresh else ("a", "utf-8")
+            self.handle = self.path.open(mode, encoding=encoding, newline="")
+            self.writer = csv.writer(self.handle)
+            if self.fresh:
+                self.writer.writerow([_("Row"), _("Column"), _("Value"), _("Problem"), _("Severity")])
+        for problem in sorted(problems, key=lambda p: p.row):
+            self.writer.writerow(
+                [
+                    problem.row,
+                    problem.column,
+                    _safe(problem.value),
+                    problem.reason,
+                    _severity(problem.severity),
+                ]
+            )
+        self.handle.flush()
+
+    def close(self) -> None:
+        if self.handle is not None:
+            self.handle.close()
 
 
 def _commit(
@@ -398,13 +435,13 @@ def _commit(
     problems: list[engine.Problem],
     companies: engine.CompanyFinder,
     source: str,
-    writer: Any,
+    report: _Report,
     last: int,
     seen: int,
 ) -> bool:
-    """Write one batch and the job's progress in one transaction; False when the job was cancelled or
-    another run of it (a task delivered twice, a resume while the first run still works) has moved the
-    resume point on — that run owns the job now, and this one stops without writing its batch.
+    """Write one batch and the job's progress in one transaction; False when the job was cancelled, and
+    _ClaimLost when another run of it (a task delivered twice, a resume while the first run still works)
+    has moved the resume point on — that run owns the job now, and this one stops without writing.
 
     The claim is one conditional UPDATE at the start of the transaction: it takes the row's write lock
     (PostgreSQL) or the database's (SQLite), so of two runs holding the same batch exactly one goes on."""
@@ -413,6 +450,8 @@ def _commit(
             pk=job.pk, status=ImportJob.Status.RUNNING, resume_after=job.resume_after
         ).update(resume_after=last, updated_at=timezone.now())
         if not claimed:
+            if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).exists():
+                raise _ClaimLost
             return False
         result = engine.apply_batch(actor, job.entity, batch, job.policy, companies, source)
         problems = [*problems, *result.problems]
@@ -431,10 +470,7 @@ def _commit(
         job.updated_count += result.updated
         job.skipped_count += result.skipped
         job.error_count += len(errors)
-    for problem in sorted(problems, key=lambda p: p.row):
-        writer.writerow(
-            [problem.row, problem.column, _safe(problem.value), problem.reason, _severity(problem.severity)]
-        )
+    report.write(problems)
     return True
 
 

@@ -190,22 +190,42 @@ def test_a_second_run_of_the_same_job_stops_instead_of_importing_twice(iran, tmp
     cleaner = jobs.engine.RowCleaner(iran.owner, "contact", stale.headers, stale.mapping)
     row, _problems = cleaner.clean(2, ["Sara", "sara2@example.com"])
     assert row is not None
-    wrote = jobs._commit(stale, iran.owner, [row], [], jobs.engine.CompanyFinder(iran.owner), "x", None, 2, 1)
-    assert wrote is False
+    report = jobs._Report(jobs.errors_file(stale), fresh=True)
+    with pytest.raises(jobs._ClaimLost):
+        jobs._commit(stale, iran.owner, [row], [], jobs.engine.CompanyFinder(iran.owner), "x", report, 2, 1)
+    assert report.handle is None  # the losing run never opened (or emptied) the problems file
     assert not Contact.objects.filter(emails__email="sara2@example.com").exists()
     after = ImportJob.objects.get(pk=job.pk)
     assert (after.created_count, after.resume_after) == (2, done.resume_after)
 
 
 def test_problems_file_says_what_happened_to_the_row_in_the_importers_language(iran, tmp_path):
-    from django.utils import translation
-
+    """A worker has no request: the run itself speaks the language of the member who started it."""
+    iran.owner.language = "fa"
+    iran.owner.save(update_fields=["language"])
     path = tmp_path / "people.csv"
     path.write_text("First name,Email,Lifecycle\nSara,not-an-email,\nReza,reza@example.com,Nonsense\n")
-    with translation.override("fa"):
-        job = _run(iran.owner, "contact", path)
+    job = _run(iran.owner, "contact", path)
     rows = list(csv.reader(io.StringIO(_report(job))))
     assert job.created_count == 1 and job.error_count == 1
     severities = {r[0]: r[4] for r in rows[1:]}
     assert all(re.search("[\u0600-\u06ff]", text) for text in severities.values())  # Persian, not a code
     assert severities["2"] != severities["3"]
+
+
+def test_a_run_that_lost_the_job_to_another_neither_finishes_it_nor_touches_its_report(
+    iran, tmp_path, monkeypatch
+):
+    path = tmp_path / "people.csv"
+    path.write_text("First name,Email\nSara,sara@example.com\n", encoding="utf-8")
+    job = jobs.import_job_from_path(actor=iran.owner, entity="contact", path=path)
+    jobs.import_job_start(actor=iran.owner, job=job, run_now=True)
+    jobs.errors_file(job).write_text("the other run's report", encoding="utf-8")
+
+    def lose(*args, **kwargs):
+        raise jobs._ClaimLost
+
+    monkeypatch.setattr(jobs, "_run", lose)
+    after = jobs.import_run(job.pk)
+    assert after.status == ImportJob.Status.RUNNING and after.finished_at is None
+    assert jobs.errors_file(job).read_text(encoding="utf-8") == "the other run's report"
