@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.db.models.functions import Concat
 from django.utils.dateparse import parse_datetime
@@ -86,12 +87,16 @@ def _cursor_values(queryset: models.QuerySet[Any], ordering: str, cursor: str) -
             return [int(last_id)]
         last_value, last_id = values
         model_field = queryset.model._meta.get_field(field)
-        if isinstance(model_field, models.DateTimeField) and isinstance(last_value, str):
-            last_value = parse_datetime(last_value)
-            if last_value is None:
-                raise ValueError
+        if isinstance(model_field, models.DateTimeField):
+            last_value = parse_datetime(last_value) if isinstance(last_value, str) else None
+        elif isinstance(last_value, (list, dict, bool)):
+            raise TypeError
+        else:
+            last_value = model_field.to_python(last_value)
+        if last_value is None:
+            raise ValueError
         return [last_value, int(last_id)]
-    except (ValueError, TypeError, OverflowError) as error:  # e.g. [1e400] decodes to infinity
+    except (ValueError, TypeError, OverflowError, DjangoValidationError) as error:  # [1e400] is infinity
         raise ValidationFailedError(fields={"cursor": [str(_("This cursor is not valid."))]}) from error
 
 

@@ -325,7 +325,16 @@ def _cursor(raw: str) -> str:
 
 
 # Wrong for every ordering (a cursor of a text order may hold any value: it is only a position).
-BAD_CURSORS = ["not a cursor!", _cursor("{}"), _cursor('["x", "y", 3]'), _cursor('[[1], "x"]'), _cursor("[]")]
+BAD_CURSORS = [
+    "not a cursor!",
+    _cursor("{}"),
+    _cursor('["x", "y", 3]'),
+    _cursor('[[1], "x"]'),
+    _cursor("[]"),
+    _cursor("[null, 1]"),  # a valid id: the value itself must be refused
+    _cursor("[[1], 1]"),
+    _cursor('[{"a": 1}, 1]'),
+]
 
 
 @pytest.mark.parametrize(
