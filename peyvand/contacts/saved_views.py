@@ -42,6 +42,8 @@ _MAX_ID = 2**63 - 1
 def views_visible_to(member: Membership, entity: str | None = None) -> QuerySet[SavedView]:
     """The member's own views and every shared view of the workspace."""
     qs = SavedView.objects.filter(workspace_id=member.workspace_id).filter(Q(owner=member) | Q(shared=True))
+    # A view's query tells what someone looks for among those records: not for members who may not list them.
+    qs = qs.filter(entity__in=[e for e in SavedView.Entity.values if member.may("view", entity=e)])
     if entity is not None:
         qs = qs.filter(entity=entity)
     return qs.select_related("owner__user")
@@ -135,7 +137,7 @@ def view_query(member: Membership, entity: str, params: Any) -> tuple[QueryDict,
     raw = to_ascii_digits(str(data.get("view", "") or "")).strip()
     if not raw:
         return data, None
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18:
         raise NotFoundError(_("Saved view not found."))
     view = access_view(member=member, view_id=int(raw))
     if view.entity != entity:

@@ -148,7 +148,8 @@ def test_create_read_update_delete(sv, api_client_for):
     assert conflict.status_code == 409
     assert send(client, "delete", path).status_code == 204
     assert client.get(path).status_code == 404
-    assert [e.action for e in AuditEntry.objects.filter(entity="saved_view", record_id=str(view["id"]))] == [
+    entries = AuditEntry.objects.filter(entity="saved_view", record_id=str(view["id"])).order_by("pk")
+    assert [e.action for e in entries] == [
         "create",
         "update",
         "delete",

@@ -45,7 +45,7 @@ def _export(request: HttpRequest, entity: str) -> HttpResponseBase:
     member = member_of(request)
     raw_view = to_ascii_digits(request.GET.get("view", "").strip())
     try:
-        if raw_view and not raw_view.isdigit():
+        if raw_view and not (raw_view.isascii() and raw_view.isdigit() and len(raw_view) < 19):
             raise ValidationFailedError(fields={"view": [_("Saved view not found.")]})
         export = exporting.export_start(
             member=member,

@@ -119,7 +119,7 @@ def _preview(job: ImportJob) -> list[list[str]]:
 
 def _saved_mapping(member: Membership, job: ImportJob, raw: str) -> ImportMapping | None:
     """A saved mapping the member chose to apply (`?use=<id>`) when it fits this file's columns."""
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 19):
         return None
     saved = ImportMapping.objects.filter(
         workspace_id=member.workspace_id, entity=job.entity, pk=int(raw)

@@ -149,7 +149,7 @@ def _stored_candidates(member: Membership, kind: Kind, record: Any) -> set[int]:
 
 def _number(value: str) -> int | None:
     """A record id from a query parameter (None when it is not one)."""
-    return int(value) if value.isdigit() and len(value) < 19 else None
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
 
 
 def _rows_of(data: Any, name: str) -> list[str]:
@@ -535,7 +535,7 @@ def _posted(form: MergeForm, choosable: list[str]) -> dict[str, int]:
     result = {}
     for name in choosable:
         value = form.data.get(CHOICE_PREFIX + name, "")
-        if str(value).isdigit():
+        if str(value).isascii() and str(value).isdigit() and len(str(value)) < 19:
             result[name] = int(value)
     return result
 

@@ -69,7 +69,7 @@ def contact_label(contact: Contact, hidden: set[str] | frozenset[str]) -> str:
 
 
 def member_names(workspace_id: int, ids: Iterable[Any]) -> dict[int, str]:
-    wanted = {int(i) for i in ids if str(i).isdigit()}
+    wanted = {int(i) for i in ids if str(i).isascii() and str(i).isdigit()}
     if not wanted:
         return {}
     rows = Membership.objects.filter(workspace_id=workspace_id, pk__in=wanted).select_related("user")
@@ -116,7 +116,10 @@ def custom_value(
         labels = [customfields.option_label(definition, v) for v in value]
         return CustomValue(definition, list_separator().join(labels))
     if kind == CustomFieldType.MEMBER:
-        return CustomValue(definition, members.get(int(value), f"#{value}") if str(value).isdigit() else "")
+        return CustomValue(
+            definition,
+            members.get(int(value), f"#{value}") if str(value).isascii() and str(value).isdigit() else "",
+        )
     if kind == CustomFieldType.URL:
         text = str(value)
         return CustomValue(definition, text, text if text.startswith(("http://", "https://")) else "", True)

@@ -219,7 +219,7 @@ def company_view_save(request: HttpRequest) -> HttpResponse:
 
 def _version(request: HttpRequest) -> int | None:
     raw = request.POST.get("version", "").strip()
-    return int(raw) if raw.isdigit() and len(raw) < 10 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 def _filters(request: HttpRequest, entity: str, view_id: int) -> HttpResponse:

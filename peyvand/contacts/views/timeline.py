@@ -156,7 +156,7 @@ def timeline_rows(
     def shown(name: str, value: Any) -> str:
         if value is None or value == "" or value == []:
             return "∅"
-        if name in names and str(value).isdigit():
+        if name in names and str(value).isascii() and str(value).isdigit():
             return names[name].get(int(value), f"#{value}")
         if name in by_key:
             return custom_value(
