@@ -181,6 +181,21 @@ def test_the_parent_picker_leaves_out_the_company_and_everything_below_it(world,
     assert f'data-picker-url="{reverse(OPTIONS)}?exclude_tree_of={child.pk}"' in html
 
 
+def test_the_tree_is_left_out_only_for_someone_who_may_set_the_parent(world, web_client_for):
+    """Otherwise the companies dropping out would tell a rep how companies they may not change (or whose
+    parent their role hides) are grouped."""
+    top = make_company(world.owner, "Group Top")
+    make_company(world.owner, "Group Child", parent=top)
+    make_company(world.owner, "Group Sibling")
+    client = web_client_for(world.read_only)  # may view companies, not change them
+    assert len(_labels(client, q="group", exclude_tree_of=top.pk)) == 3
+    role = world.admin.role
+    role.field_rules = {"company": {"parent": "hidden"}}
+    role.save()
+    assert len(_labels(web_client_for(world.admin), q="group", exclude_tree_of=top.pk)) == 3
+    assert _labels(web_client_for(world.owner), q="group", exclude_tree_of=top.pk) == ["Group Sibling"]
+
+
 # ----------------------------------------------------------------------------- forms
 
 

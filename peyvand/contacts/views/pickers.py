@@ -18,7 +18,7 @@ from peyvand.contacts import access, selectors
 from peyvand.contacts.forms.pickers import RecordLookup, record_id
 from peyvand.contacts.models import Company
 from peyvand.contacts.views.common import hidden_for, member_of
-from peyvand.core.errors import PermissionDeniedError
+from peyvand.core.errors import DomainError, PermissionDeniedError
 
 QUERY_MAX = 100
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")  # never typed; PostgreSQL refuses NUL in a query
@@ -45,6 +45,17 @@ def company_lookup(member: Membership, *, exclude_tree_of: Company | None = None
     )
 
 
+def _may_reparent(member: Membership, company_id: int, hidden: set[str]) -> bool:
+    """Whether the member may choose this company's parent: only then does the picker leave out its tree."""
+    if "parent" in hidden:
+        return False
+    try:
+        access.access_company(member=member, company_id=company_id, action=Action.CHANGE)
+    except DomainError:
+        return False
+    return True
+
+
 @member_required
 @require_GET
 def company_options(request: HttpRequest) -> HttpResponse:
@@ -54,8 +65,10 @@ def company_options(request: HttpRequest) -> HttpResponse:
     if not member.may(Action.VIEW, entity="company"):
         raise PermissionDeniedError()
     query = CONTROL_CHARACTERS.sub(" ", request.GET.get("q", "")[:QUERY_MAX])
-    exclude = record_id(request.GET.get("exclude_tree_of"))
     hidden = hidden_for(member, "company")
+    exclude = record_id(request.GET.get("exclude_tree_of"))
+    if exclude is not None and not _may_reparent(member, exclude, hidden):
+        exclude = None  # what drops out would show a hierarchy the member may not see
     companies = selectors.company_options(member, query, exclude_tree_of=exclude)
     response = JsonResponse([{"id": c.pk, "label": company_label(c, hidden)} for c in companies], safe=False)
     response["Cache-Control"] = "private, no-store"  # answers depend on the member's rights, which change
