@@ -74,6 +74,8 @@ def insert_rows(
     """Insert `rows` (tuples of Python values for the fields named in `columns`) into `model`'s table; the
     other fields get their defaults (a callable default is called once for all the rows). Returns the new
     primary keys in row order when `returning`, else an empty list."""
+    if returning and ignore_conflicts:
+        raise ValueError("Rows skipped on a conflict return no key: keys could not be matched to rows.")
     connection = connections[router.db_for_write(model)]
     fields = _fields(model, columns)
     named = {f.name for f in fields}
