@@ -386,3 +386,28 @@ def test_a_view_filtering_by_a_hidden_field_shows_the_problem(web, web_client_fo
     html = response.content.decode()
     assert response.status_code == 422 and "You may not filter by this field." in html
     assert _rows(response) == [] and 'id="pv-view-name"' in html
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/?view=²",
+        "/contacts/count/?view=٣",
+        "/contacts/export/?view=²&format=csv",
+        "/companies/?view=¹",
+    ],
+)
+def test_a_view_id_in_other_digits_is_not_a_server_error(web, web_client_for, url):
+    """'²'.isdigit() is true but int('²') fails; Persian and Arabic-Indic digits are read as digits."""
+    response = web_client_for(web.owner).get(url)
+    assert response.status_code < 500, (url, response.status_code)
+
+
+def test_views_of_records_the_member_may_not_list_are_not_theirs_to_see(web, web_client_for):
+    """A shared contact view tells what someone looks for among contacts: not for a role without them."""
+    role = web.read_only.role
+    role.permissions = {**role.permissions, "contact": {}}
+    role.save()
+    web.read_only.refresh_from_db()
+    assert not saved_views.views_visible_to(web.read_only, "contact").exists()
+    assert saved_views.views_visible_to(web.manager, "contact").exists()
