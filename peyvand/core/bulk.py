@@ -63,6 +63,16 @@ def _fields(model: type[models.Model], names: Sequence[str] | None) -> list[mode
     return [opts.get_field(name) for name in names]  # type: ignore[misc]
 
 
+def _placeholders(rows: int, width: int, native: bool) -> str:
+    if not native:
+        one = "(" + ", ".join(["%s"] * width) + ")"
+        return ", ".join([one] * rows)
+    return ", ".join(
+        "(" + ", ".join(f"${n}" for n in range(row * width + 1, row * width + width + 1)) + ")"
+        for row in range(rows)
+    )
+
+
 def insert_rows(
     model: type[models.Model],
     columns: Sequence[str],
@@ -87,7 +97,8 @@ def insert_rows(
     table = quote(model._meta.db_table)
     names = ", ".join(quote(f.column or f.name) for f in fields)
     per_statement = max(1, min(_MAX_ROWS, _MAX_PARAMS.get(connection.vendor, 999) // max(1, len(fields))))
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    width = len(fields)
+    native = connection.vendor == "postgresql"
     conflict = ""
     if ignore_conflicts:
         conflict = " ON CONFLICT DO NOTHING"
@@ -102,11 +113,21 @@ def insert_rows(
         if not count:
             return
         # Only quoted identifiers and placeholders are spliced in; every value is a parameter.
-        sql = f"INSERT INTO {table} ({names}) VALUES {', '.join([one] * count)}{conflict}{tail}"  # noqa: S608
+        sql = f"INSERT INTO {table} ({names}) VALUES {_placeholders(count, width, native)}{conflict}{tail}"  # noqa: S608
         with connection.cursor() as cursor:
-            cursor.execute(sql, chunk)
-            if returning:
-                keys.extend(row[0] for row in cursor.fetchall())
+            if native:
+                import psycopg  # PostgreSQL's driver, only needed there
+
+                # psycopg's own cursor with PostgreSQL's $n placeholders: the client-side cursor Django uses
+                # parses a query of 30,000 %s in Python, which took a third of an import's time.
+                with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as raw:
+                    raw.execute(sql, chunk)
+                    if returning:
+                        keys.extend(row[0] for row in raw.fetchall())
+            else:
+                cursor.execute(sql, chunk)
+                if returning:
+                    keys.extend(row[0] for row in cursor.fetchall())
         chunk, count = [], 0
 
     for row in rows:
