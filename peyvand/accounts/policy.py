@@ -52,6 +52,8 @@ class EntitySpec:
     extra_fields: Callable[[int], Iterable[tuple[str, Any]]] | None = None
     # A rule on one field also covers these stored fields (e-mail consent → when and how it was given).
     aliases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # What the actions mean here, when it is not what their names say (shown under the label).
+    note: str | Promise = ""
 
     def fields_for(self, workspace_id: int | None) -> list[tuple[str, Any]]:
         """The fixed fields plus, for a workspace, its own custom fields (named `custom.<key>`)."""
@@ -399,6 +401,10 @@ register_entity(
     EntitySpec(
         name="saved_view",
         label=_("Shared saved views"),
+        note=_(
+            "Change: share one's own views (Own) or also change and unshare anyone's shared views (All). "
+            "Everyone keeps private views."
+        ),
         actions=("change", "delete"),
         scopes=("none", "own", "all"),
         kind="settings",

@@ -238,6 +238,7 @@ def test_role_editor_saves_matrix(world, web_client_for):
     role = Role.objects.get(workspace=world.workspace, key="sales_rep")
     client = web_client_for(world.admin)
     page = client.get(reverse("accounts:role_edit", args=[role.pk]))
+    assert "share one&#x27;s own views" in page.content.decode()  # what "change" means for saved views
     form = page.context["form"]
     data = {name: field.initial or "" for name, field in form.fields.items()}
     data.update(
