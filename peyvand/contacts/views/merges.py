@@ -127,10 +127,11 @@ def company_candidates(
     )
 
 
-def _stored_candidates(member: Membership, kind: Kind, record: Any) -> set[int]:
-    """Ids of what the record already looked like a duplicate of, before the edit (not asked again)."""
+def _record_candidates(member: Membership, kind: Kind, record: Any, limit: int) -> list[Any]:
+    """What a stored record looks like a duplicate of, by the values it holds now."""
     if kind.entity == "contact":
-        found = contact_candidates(
+        prefetch_related_objects([record], "emails", "phones")
+        return contact_candidates(
             member,
             emails=[e.email for e in record.emails.all()],
             phones=[p.number for p in record.phones.all()],
@@ -138,13 +139,16 @@ def _stored_candidates(member: Membership, kind: Kind, record: Any) -> set[int]:
             last_name=record.last_name,
             company_id=record.company_id,
             exclude_id=record.pk,
-            limit=50,
+            limit=limit,
         )
-    else:
-        found = company_candidates(
-            member, name=record.name, domain=record.domain, exclude_id=record.pk, limit=50
-        )
-    return {c.record.pk for c in found}
+    return company_candidates(
+        member, name=record.name, domain=record.domain, exclude_id=record.pk, limit=limit
+    )
+
+
+def _stored_candidates(member: Membership, kind: Kind, record: Any) -> set[int]:
+    """Ids of what the record already looked like a duplicate of, before the edit (not asked again)."""
+    return {c.record.pk for c in _record_candidates(member, kind, record, 50)}
 
 
 def _number(value: str) -> int | None:
@@ -353,22 +357,7 @@ def _pick(request: HttpRequest, kind: Kind, record_id: int) -> HttpResponse:
         found = [
             r for r in results["contacts" if kind.entity == "contact" else "companies"] if r.pk != record.pk
         ]
-    if kind.entity == "contact":
-        prefetch_related_objects([record], "emails", "phones")
-        candidates = contact_candidates(
-            member,
-            emails=[e.email for e in record.emails.all()],
-            phones=[p.number for p in record.phones.all()],
-            first_name=record.first_name,
-            last_name=record.last_name,
-            company_id=record.company_id,
-            exclude_id=record.pk,
-            limit=10,
-        )
-    else:
-        candidates = company_candidates(
-            member, name=record.name, domain=record.domain, exclude_id=record.pk, limit=10
-        )
+    candidates = _record_candidates(member, kind, record, 10)
     context = {
         "kind": kind.entity,
         "record": record,
