@@ -7,11 +7,12 @@ works in both; a page costs the same number of queries whatever its size.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, QuerySet, prefetch_related_objects
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from peyvand.accounts.access import require
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields, redact
 from peyvand.contacts import access, exporting, saved_views, selectors, services
-from peyvand.contacts.models import Company, Contact, LifecycleStage, Note
+from peyvand.contacts.models import Company, Contact, ContactEmail, ContactPhone, LifecycleStage, Note
 from peyvand.contacts.schemas import (
     CompanyBulkIn,
     CompanyBulkOut,
@@ -75,7 +76,23 @@ from peyvand.core.versioning import check_version
 router = Router(tags=["contacts"])
 
 CONTACT_RELATED = ("company", "owner__user", "lifecycle_stage")
+# What `contacts_out` reads of a listed contact and its related rows (not the search columns, the company's
+# other fields or the owner's password hash): a page's query carries and converts a third of the data.
+CONTACT_OUT_COLUMNS = (
+    *("version", "created_at", "updated_at", "first_name", "last_name", "display_name", "email", "phone"),
+    *("job_title", "birthday", "anniversary", "addresses", "website", "social", "preferred_language"),
+    *("preferred_channel", "source", "email_consent", "email_consent_at", "email_consent_source"),
+    *("sms_consent", "sms_consent_at", "sms_consent_source", "custom", "sort_key", "workspace_id"),
+    *("company__name", "company__deleted_at", "owner__user__full_name", "owner__user__email"),
+    *("lifecycle_stage__key", "lifecycle_stage__name"),
+)
 COMPANY_RELATED = ("owner__user", "parent")
+COMPANY_OUT_COLUMNS = (
+    *("version", "created_at", "updated_at", "name", "legal_name", "domain", "website", "industry"),
+    *("employees", "annual_revenue", "company_type", "phones", "addresses", "description", "custom"),
+    *("sort_key", "workspace_id", "owner__user__full_name", "owner__user__email", "parent__name"),
+    "parent__deleted_at",
+)
 
 # Field rule → the output fields it hides besides its own name.
 CONTACT_RULE_FIELDS: dict[str, tuple[str, ...]] = {
@@ -144,7 +161,7 @@ def member_ref(viewer: Membership, member: Membership | None) -> dict[str, Any] 
     return {"id": member.pk, "name": name}
 
 
-def _tag_briefs(tags: Iterable[Tag]) -> list[dict[str, Any]]:
+def _tag_briefs(tags: Iterable[Tag | selectors.TagBrief]) -> list[dict[str, Any]]:
     return [{"id": t.pk, "name": t.name, "color": t.color} for t in tags]
 
 
@@ -165,10 +182,22 @@ def _visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
 # ================================================================== output
 
 
+def _children(model: type[Model], ids: list[int], fields: tuple[str, ...]) -> dict[int, list[dict[str, Any]]]:
+    """Each contact's e-mail or phone rows as dicts, in their order, in one query (a prefetch built two
+    querysets per contact: most of a list page's time)."""
+    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    rows = model._default_manager.filter(contact_id__in=ids).order_by("contact_id", "position", "id")
+    for contact_id, *values in rows.values_list("contact_id", *fields):
+        result[contact_id].append(dict(zip(fields, values, strict=True)))
+    return result
+
+
 def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, Any]]:
     """Contacts as the API shows them to `member`: related rows loaded once per page, hidden fields null."""
-    prefetch_related_objects(contacts, "emails", "phones")
-    tags = selectors.contact_tags([c.pk for c in contacts])
+    ids = [c.pk for c in contacts]
+    emails = _children(ContactEmail, ids, ("email", "label", "is_primary"))
+    phones = _children(ContactPhone, ids, ("number", "label", "is_primary"))
+    tags = selectors.contact_tags(ids)
     companies = _visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
     company_name_hidden = "name" in hidden_fields(member, "company")
     result = []
@@ -182,13 +211,8 @@ def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, 
             "display_name": contact.display_name,
             "email": contact.email,
             "phone": contact.phone,
-            "emails": [
-                {"email": e.email, "label": e.label, "is_primary": e.is_primary} for e in contact.emails.all()
-            ],
-            "phones": [
-                {"number": p.number, "label": p.label, "is_primary": p.is_primary}
-                for p in contact.phones.all()
-            ],
+            "emails": emails.get(contact.pk, []),
+            "phones": phones.get(contact.pk, []),
             "job_title": contact.job_title,
             "company": {"id": company.pk, "name": "" if company_name_hidden else company.name}
             if company is not None
@@ -278,7 +302,7 @@ def company_out(member: Membership, company: Company) -> dict[str, Any]:
 
 def _reload_contacts(ids: list[int]) -> list[Contact]:
     """Records just written, with what the output shows (the caller wrote them, so it may see the result)."""
-    rows = Contact.objects.select_related(*CONTACT_RELATED).prefetch_related("emails", "phones")
+    rows = Contact.objects.select_related(*CONTACT_RELATED)
     by_id = {c.pk: c for c in rows.filter(pk__in=ids)}
     return [by_id[pk] for pk in ids if pk in by_id]
 
@@ -424,7 +448,7 @@ def _contact_page(
 ) -> dict[str, Any]:
     ordering = selectors.CONTACT_ORDERINGS[parsed.ordering]
     page = keyset_page(
-        qs.select_related(*CONTACT_RELATED).prefetch_related("emails", "phones"),
+        qs.select_related(*CONTACT_RELATED).only(*CONTACT_OUT_COLUMNS),
         ordering=ordering,
         limit=params.limit,
         cursor=params.cursor,
@@ -625,7 +649,7 @@ def list_companies(request: HttpRequest, filters: Query[ListQuery]) -> dict[str,
     qs = selectors.company_list(member, parsed)
     ordering = selectors.COMPANY_ORDERINGS[parsed.ordering]
     page = keyset_page(
-        qs.select_related(*COMPANY_RELATED),
+        qs.select_related(*COMPANY_RELATED).only(*COMPANY_OUT_COLUMNS),
         ordering=ordering,
         limit=filters.limit,
         cursor=filters.cursor,

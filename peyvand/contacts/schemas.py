@@ -18,45 +18,45 @@ from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from peyvand.accounts.schemas import AuditEventOut
-from peyvand.core.api import ErrorOut, InSchema, QueryIn
+from peyvand.core.api import ErrorOut, InSchema, OutSchema, QueryIn
 
 MAX_BULK = 1000
 
 # ---------------------------------------------------------------- shared pieces
 
 
-class RefOut(Schema):
+class RefOut(OutSchema):
     """Another record named by a contact or company (its company, owner, parent)."""
 
     id: int
     name: str
 
 
-class StageRefOut(Schema):
+class StageRefOut(OutSchema):
     id: int
     key: str
     label: str
 
 
-class TagBriefOut(Schema):
+class TagBriefOut(OutSchema):
     id: int
     name: str
     color: str
 
 
-class EmailOut(Schema):
+class EmailOut(OutSchema):
     email: str
     label: str
     is_primary: bool
 
 
-class PhoneOut(Schema):
+class PhoneOut(OutSchema):
     number: str = Field(description="E.164, e.g. +989121234567")
     label: str
     is_primary: bool
 
 
-class AddressOut(Schema):
+class AddressOut(OutSchema):
     label: str = ""
     street: str = ""
     city: str = ""
@@ -108,7 +108,7 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
 # ---------------------------------------------------------------- contacts
 
 
-class ContactOut(Schema):
+class ContactOut(OutSchema):
     """A contact. Fields the caller's role hides are null; hidden custom fields are absent from `custom`."""
 
     id: int
@@ -144,7 +144,7 @@ class ContactOut(Schema):
     updated_at: datetime.datetime
 
 
-class ContactPageOut(Schema):
+class ContactPageOut(OutSchema):
     items: list[ContactOut]
     next_cursor: str | None
     total: int | None = Field(None, description="The number of matching contacts, with `with_total=true`.")
@@ -267,7 +267,7 @@ class ContactListQuery(ListQuery):
 # ---------------------------------------------------------------- companies
 
 
-class CompanyOut(Schema):
+class CompanyOut(OutSchema):
     """A company. Fields the caller's role hides are null; hidden custom fields are absent from `custom`."""
 
     id: int
@@ -291,7 +291,7 @@ class CompanyOut(Schema):
     updated_at: datetime.datetime
 
 
-class CompanyPageOut(Schema):
+class CompanyPageOut(OutSchema):
     items: list[CompanyOut]
     next_cursor: str | None
     total: int | None = Field(None, description="The number of matching companies, with `with_total=true`.")

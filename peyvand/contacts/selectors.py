@@ -26,7 +26,7 @@ from peyvand.contacts.choices import Consent
 from peyvand.contacts.models import Company, CompanyTag, Contact, ContactTag, Merge, Note
 from peyvand.core import calendars, customfields
 from peyvand.core.errors import ValidationFailedError
-from peyvand.core.models import AuditEntry, Tag
+from peyvand.core.models import AuditEntry
 from peyvand.core.pagination import keyset_page
 from peyvand.core.text import normalize, normalize_compact, to_ascii_digits
 
@@ -409,22 +409,29 @@ def company_list(member: Membership, filters: ListFilters) -> QuerySet[Company]:
     return qs
 
 
-def tags_by_record(through: Any, field_name: str, ids: list[int]) -> dict[int, list[Tag]]:
-    """The tags of each record on a page, in one query."""
-    result: dict[int, list[Tag]] = defaultdict(list)
-    links = (
-        through.objects.filter(**{f"{field_name}_id__in": ids}).select_related("tag").order_by("tag__name")
-    )
-    for link in links:
-        result[getattr(link, f"{field_name}_id")].append(link.tag)
+@dataclass(frozen=True, slots=True)
+class TagBrief:
+    """What a page shows of a tag (no model instance per row and tag)."""
+
+    pk: int
+    name: str
+    color: str
+
+
+def tags_by_record(through: Any, field_name: str, ids: list[int]) -> dict[int, list[TagBrief]]:
+    """The tags of each record on a page, by name, in one query."""
+    result: dict[int, list[TagBrief]] = defaultdict(list)
+    links = through.objects.filter(**{f"{field_name}_id__in": ids}).order_by("tag__name", "tag_id")
+    for record_id, *tag in links.values_list(f"{field_name}_id", "tag_id", "tag__name", "tag__color"):
+        result[record_id].append(TagBrief(*tag))
     return result
 
 
-def contact_tags(ids: list[int]) -> dict[int, list[Tag]]:
+def contact_tags(ids: list[int]) -> dict[int, list[TagBrief]]:
     return tags_by_record(ContactTag, "contact", ids)
 
 
-def company_tags(ids: list[int]) -> dict[int, list[Tag]]:
+def company_tags(ids: list[int]) -> dict[int, list[TagBrief]]:
     return tags_by_record(CompanyTag, "company", ids)
 
 

@@ -63,7 +63,7 @@ class ListSpec:
     orderings: Mapping[str, str]
     query: Callable[[Membership, selectors.ListFilters], QuerySet[Any]]
     related: tuple[str, ...]
-    tags: Callable[[list[int]], dict[int, list[Tag]]]
+    tags: Callable[[list[int]], dict[int, list[selectors.TagBrief]]]
     label: Callable[[Any, set[str]], str]
     access: Callable[..., Any]
     update: Callable[..., Any]

@@ -22,10 +22,11 @@ from django.utils.translation import gettext_lazy
 
 from peyvand.accounts.models import Membership
 from peyvand.contacts.models import Company, Contact
+from peyvand.contacts.selectors import TagBrief
 from peyvand.core import customfields
 from peyvand.core.calendars import current_format, format_date, format_datetime, format_money, format_number
 from peyvand.core.contactpoints import format_phone
-from peyvand.core.models import CustomField, CustomFieldType, Tag
+from peyvand.core.models import CustomField, CustomFieldType
 from peyvand.core.text import localize_digits
 
 
@@ -143,7 +144,7 @@ class Cell:
     text: str = ""
     href: str = ""
     ltr: bool = False
-    tags: list[Tag] = field(default_factory=list)
+    tags: list[TagBrief] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -160,7 +161,7 @@ class RowContext:
     region: str
     currency: str
     members: dict[int, str]
-    tags: dict[int, list[Tag]]
+    tags: dict[int, list[TagBrief]]
     definitions: dict[str, CustomField]
 
 
