@@ -186,8 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             )
             insert_rows(
                 ContactTag,
-                ["contact", "tag"],
-                ((c.pk, t) for c, ids in zip(rows, tag_sets, strict=True) for t in ids),
+                ["contact", "tag", "sort_key"],
+                ((c.pk, t, c.sort_key) for c, ids in zip(rows, tag_sets, strict=True) for t in ids),
             )
         done += size
         _progress("contacts", done, args.contacts, started)

@@ -317,6 +317,7 @@ def contact_merge(
         language=actor.workspace.language,
     )
     save_versioned(survivor, update_fields=[*after, *services.DERIVED_CONTACT_FIELDS])
+    services.sync_tag_sort_keys(survivor)
     audit_change(actor=actor, record=survivor, before=state, extra={"merged": [None, [o.pk for o in others]]})
     for other in others:
         recycle.soft_delete(actor=actor, record=other)
@@ -383,6 +384,7 @@ def company_merge(
     Merge.objects.bulk_create(merges)
     services.company_derive(survivor, language=actor.workspace.language)
     save_versioned(survivor, update_fields=[*after, "name_normalized", "sort_key", "search_text"])
+    services.sync_tag_sort_keys(survivor)
     audit_change(actor=actor, record=survivor, before=state, extra={"merged": [None, [o.pk for o in others]]})
     for other in others:
         recycle.soft_delete(actor=actor, record=other)
@@ -470,6 +472,7 @@ def undo_merge(actor: Membership | None, record: Any) -> None:
         services.company_derive(survivor, language=survivor.workspace.language)
         derived = ["name_normalized", "sort_key", "search_text"]
     save_versioned(survivor, update_fields=[*changed, *derived])
+    services.sync_tag_sort_keys(survivor)
     audit_change(actor=actor, record=survivor, before=state, extra={"unmerged": [record.pk, None]})
     emit(survivor.workspace_id, f"{entity}.unmerged", survivor, {"restored": record.pk})
     if entity == "company":

@@ -14,8 +14,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db import connection
+from django.db.models import Exists, F, FilteredRelation, Func, OuterRef, Q, QuerySet, TextField, Value
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -68,6 +71,28 @@ def search_condition(query: str, member: Membership | None = None, entity: str =
     needle = search_needle(query)
     if not needle:
         return None
+    condition = _text_condition(needle, member, entity)
+    if len(needle) == BIGRAM and connection.vendor == "postgresql":
+        # Too short for the trigram index: the bigram index finds the rows holding the two letters
+        # (migration 0006), the condition above then checks them.
+        condition &= Q(DataContains(_Bigrams(F("search_text")), Value([needle], output_field=_TEXT_ARRAY)))
+    return condition
+
+
+BIGRAM = 2
+
+
+class _Bigrams(Func):
+    """`pv_bigrams(text)`: the distinct two-letter pieces of a text (PostgreSQL, migration 0006)."""
+
+    function = "pv_bigrams"
+    output_field = ArrayField(TextField())
+
+
+_TEXT_ARRAY = ArrayField(TextField())
+
+
+def _text_condition(needle: str, member: Membership | None, entity: str) -> Q:
     excluded = _hidden_search_tags(member, entity) if member is not None else set()
     if not excluded:
         return Q(search_text__contains=needle)
@@ -92,8 +117,6 @@ def _probe_rows(model: Any) -> int:
     """How many matches make walking the name index cheaper than collecting them: walking reads about
     page × total ÷ matches rows, collecting reads the matches, so they cost the same at √(page × total)
     matches. The total is the planner's estimate (no count of a million rows for it)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table])
         row = cursor.fetchone()
@@ -116,24 +139,18 @@ def page_plan(
     window of the index first: a common fragment fills the page there, anything else is collected through
     the trigram index. A tag filter is decided by one cheap probe: fewer matches in the tag index than
     `_probe_rows` → collect. PostgreSQL only; SQLite has no trigram index, so its best plan is the walk."""
-    from django.db import connection
-
     if connection.vendor != "postgresql" or ordering.lstrip("-") != "sort_key":
         return {}
     model: Any = Contact if entity == "contact" else Company
-    if len(search_needle(filters.search)) >= 3:
+    if len(search_needle(filters.search)) >= BIGRAM:
         return {"walk_window": (model.objects.filter(workspace_id=member.workspace_id), WALK_WINDOW)}
     if not filters.tags:
         return {}
-    limit = _probe_rows(model)
+    if _driving_tag_wanted(filters):
+        return {"order_field": TAG_SORT_KEY}  # the tag's links in name order (see _tag_filtered)
     through: Any = ContactTag if entity == "contact" else CompanyTag
-    if filters.tags_mode == "any":
-        rare = through.objects.filter(tag_id__in=filters.tags).values("pk")[:limit].count() < limit
-    else:  # all of several tags: as rare as the rarest
-        rare = any(
-            through.objects.filter(tag_id=tag_id).values("pk")[:limit].count() < limit
-            for tag_id in filters.tags
-        )
+    limit = _probe_rows(model)
+    rare = through.objects.filter(tag_id__in=filters.tags).values("pk")[:limit].count() < limit
     return {"collect_then_sort": True} if rare else {}
 
 
@@ -277,17 +294,41 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def _tag_conditions(filters: ListFilters, through: Any, field_name: str) -> list[Q]:
+TAG_SORT_KEY = "_tag_sort_key"  # the alias of the driving tag's link's sort key (see _tag_filtered)
+TAG_PROBE = 10_000
+
+
+def _driving_tag_wanted(filters: ListFilters) -> bool:
+    return bool(filters.tags) and (len(filters.tags) == 1 or filters.tags_mode == "all")
+
+
+def _tag_filtered(qs: QuerySet, filters: ListFilters, through: Any, field_name: str) -> QuerySet:
+    """`qs` with the tag filters. A match must have a link to one tag (one of one, or the rarest of several
+    that must all be there): that tag is joined (a record has one link to it), and the link's copy of the
+    record's sort key is the alias TAG_SORT_KEY, so a name-ordered page walks the index of the tag's links
+    (see page_plan) — the same rows as the EXISTS test for the other tags."""
     link = through.objects.filter(**{field_name: OuterRef("pk")})
-    conditions: list[Q] = []
-    if filters.tags:
-        if filters.tags_mode == "all":
-            conditions.extend(Q(Exists(link.filter(tag_id=tag_id))) for tag_id in filters.tags)
-        else:
-            conditions.append(Q(Exists(link.filter(tag_id__in=filters.tags))))
+    others = list(filters.tags)
+    if _driving_tag_wanted(filters):
+        driving = others[0]
+        if len(others) > 1:  # the rarest, by a count capped at TAG_PROBE
+            driving = min(
+                others, key=lambda tag_id: through.objects.filter(tag_id=tag_id)[:TAG_PROBE].count()
+            )
+        others.remove(driving)
+        qs = (
+            qs.alias(_tag_link=FilteredRelation("tag_links", condition=Q(tag_links__tag_id=driving)))
+            .alias(**{TAG_SORT_KEY: F("_tag_link__sort_key")})
+            .filter(**{f"{TAG_SORT_KEY}__isnull": False})
+        )
+    if others and filters.tags_mode == "all":
+        for tag_id in others:
+            qs = qs.filter(Exists(link.filter(tag_id=tag_id)))
+    elif others:
+        qs = qs.filter(Exists(link.filter(tag_id__in=others)))
     if filters.without_tags:
-        conditions.append(~Q(Exists(link.filter(tag_id__in=filters.without_tags))))
-    return conditions
+        qs = qs.filter(~Exists(link.filter(tag_id__in=filters.without_tags)))
+    return qs
 
 
 def _common(qs: QuerySet, member: Membership, filters: ListFilters, entity: str) -> QuerySet:
@@ -382,8 +423,7 @@ def contact_list(member: Membership, filters: ListFilters) -> QuerySet[Contact]:
     _refuse_hidden_filters(member, filters, "contact")
     qs: QuerySet[Contact] = contacts_visible_to(member)
     qs = _common(qs, member, filters, "contact")
-    for condition in _tag_conditions(filters, ContactTag, "contact"):
-        qs = qs.filter(condition)
+    qs = _tag_filtered(qs, filters, ContactTag, "contact")
     if filters.lifecycle:
         qs = qs.filter(lifecycle_stage_id__in=filters.lifecycle)
     if filters.company is not None:
@@ -404,8 +444,7 @@ def company_list(member: Membership, filters: ListFilters) -> QuerySet[Company]:
     _refuse_hidden_filters(member, filters, "company")
     qs: QuerySet[Company] = companies_visible_to(member)
     qs = _common(qs, member, filters, "company")
-    for condition in _tag_conditions(filters, CompanyTag, "company"):
-        qs = qs.filter(condition)
+    qs = _tag_filtered(qs, filters, CompanyTag, "company")
     return qs
 
 

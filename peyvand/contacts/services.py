@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -424,8 +425,27 @@ def _set_tags(
     if wanted_ids == set(current):
         return None
     through.objects.filter(**{field: record}).exclude(tag_id__in=wanted_ids).delete()
-    through.objects.bulk_create([through(**{field: record}, tag=t) for t in wanted if t.pk not in current])
+    through.objects.bulk_create(
+        [through(**{field: record}, tag=t, sort_key=record.sort_key) for t in wanted if t.pk not in current]
+    )
     return [old_names, sorted(t.name for t in wanted)]
+
+
+def sync_tag_sort_keys(record: Contact | Company) -> None:
+    """Give the record's tag links its current sort key (ContactTag.sort_key): after every save that may
+    change the key."""
+    through: Any = ContactTag if isinstance(record, Contact) else CompanyTag
+    field = "contact" if isinstance(record, Contact) else "company"
+    links = through.objects.filter(**{field: record}).exclude(sort_key=record.sort_key)
+    links.update(sort_key=record.sort_key)
+
+
+def _sync_tag_sort_keys_of(model: type[Contact] | type[Company], ids: list[int]) -> None:
+    """The same for many records at once (one UPDATE)."""
+    through: Any = ContactTag if model is Contact else CompanyTag
+    field = "contact" if model is Contact else "company"
+    keys = model._base_manager.filter(pk=OuterRef(f"{field}_id")).values("sort_key")[:1]
+    through.objects.filter(**{f"{field}_id__in": ids}).update(sort_key=Subquery(keys))
 
 
 @transaction.atomic
@@ -574,6 +594,7 @@ def contact_update(
     )
     full_clean(contact, exclude=["tags"])
     save_versioned(contact, update_fields=[*changed, "custom", *DERIVED_CONTACT_FIELDS])
+    sync_tag_sort_keys(contact)
     audit_change(actor=actor, record=contact, before=before, extra=extra)
     emit(contact.workspace_id, "contact.updated", contact, {"fields": sorted({*changed, *extra})})
     return contact
@@ -621,6 +642,7 @@ def reindex_contacts(queryset: Any, *, language: str, batch: int = 1000) -> int:
                 defs=defs,
             )
         Contact.all_objects.bulk_update(rows, DERIVED_CONTACT_FIELDS)
+        _sync_tag_sort_keys_of(Contact, [c.pk for c in rows])
         count += len(rows)
         last = rows[-1].pk
 
@@ -636,6 +658,7 @@ def reindex_companies(queryset: Any, *, language: str, batch: int = 1000) -> int
         for company in rows:
             company_derive(company, language=language, defs=defs)
         Company.all_objects.bulk_update(rows, ["name_normalized", "sort_key", "search_text"])
+        _sync_tag_sort_keys_of(Company, [c.pk for c in rows])
         count += len(rows)
         last = rows[-1].pk
 
@@ -744,6 +767,7 @@ def company_update(
     company_derive(company, language=actor.workspace.language)
     full_clean(company, exclude=["tags"])
     save_versioned(company, update_fields=[*changed, "custom", "name_normalized", "sort_key", "search_text"])
+    sync_tag_sort_keys(company)
     audit_change(actor=actor, record=company, before=before, extra=extra)
     emit(company.workspace_id, "company.updated", company, {"fields": sorted({*changed, *extra})})
     return company

@@ -678,12 +678,12 @@ def _create(
         tags = {t.name_normalized: t for t in tags_find_or_create(actor=actor, names=sorted(tag_names))}
         through: Any = ContactTag if entity == "contact" else Company.tags.through
         links = {
-            (record.pk, tags[normalize(" ".join(name.split()))].pk)
+            (record.pk, tags[normalize(" ".join(name.split()))].pk, record.sort_key)
             for row, record in ready
             for name in row.tags
             if normalize(" ".join(name.split())) in tags
         }
-        insert_rows(through, [entity, "tag"], sorted(links))
+        insert_rows(through, [entity, "tag", "sort_key"], sorted(links))
     Note.objects.bulk_create(
         Note(
             workspace_id=actor.workspace_id,

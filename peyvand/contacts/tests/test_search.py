@@ -159,7 +159,7 @@ def test_walk_window_pages_like_the_index_walk(world, window):
     for name in names:
         make_contact(world.owner, *name.partition(" ")[::2])
     base = Contact.objects.filter(workspace_id=world.workspace.pk)
-    for query in ("sar", "سار", "มชา"):
+    for query in ("sar", "سار", "มชา", "sa", "سا", "ชา"):
         qs = selectors.contact_list(world.owner, selectors.parse_filters({"search": query}))
         for ordering in ("sort_key", "-sort_key"):
             walks = []
@@ -175,6 +175,33 @@ def test_walk_window_pages_like_the_index_walk(world, window):
             assert walks[0] == walks[1] and walks[0], (query, ordering)
 
 
+@pytest.mark.parametrize("query", ["วช", "ชิ", "سا", "ra", "RA", "ex", "91", "a@", "zz"])
+def test_two_letter_searches_find_what_contains_them(world, query):
+    """Two letters are too few for the trigram index; PostgreSQL finds them through the bigram index
+    (migration 0006) and must find exactly the contacts whose search text holds them, as SQLite does."""
+    from django.db import connection
+
+    make_contact(world.owner, "วชิระ", "สุขสันต์")
+    make_contact(world.owner, "سارا", "رادمنش", emails=["sara@example.com"])
+    make_contact(world.owner, "Kamran", "Exley", phones=["+989121234567"])
+    qs = selectors.contact_list(world.owner, selectors.parse_filters({"search": query}))
+    needle = selectors.search_needle(query)
+    expected = {c.pk for c in Contact.objects.filter(workspace=world.workspace) if needle in c.search_text}
+    assert set(qs.values_list("pk", flat=True)) == expected
+    assert ("pv_bigrams" in str(qs.query)) is (connection.vendor == "postgresql")
+
+
+def test_bigrams_function_on_postgresql(world):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the bigram index is PostgreSQL's")
+    with connection.cursor() as cursor:
+        for text, expected in (("abca", {"ab", "bc", "ca"}), ("a", set()), ("", set()), ("วชิ", {"วช", "ชิ"})):
+            cursor.execute("SELECT pv_bigrams(%s)", [text])
+            assert set(cursor.fetchone()[0]) == expected
+
+
 def test_page_plan_only_for_selective_name_pages_on_postgresql(world):
     from django.db import connection
 
@@ -184,9 +211,16 @@ def test_page_plan_only_for_selective_name_pages_on_postgresql(world):
     plan = selectors.page_plan(world.owner, filters, "sort_key")
     assert ("walk_window" in plan) is on_postgresql
     assert selectors.page_plan(world.owner, filters, "-created_at") == {}
-    assert selectors.page_plan(world.owner, selectors.parse_filters({"search": "ka"}), "sort_key") == {}
+    two_letters = selectors.page_plan(world.owner, selectors.parse_filters({"search": "ka"}), "sort_key")
+    assert ("walk_window" in two_letters) is on_postgresql
+    assert selectors.page_plan(world.owner, selectors.parse_filters({"search": "k"}), "sort_key") == {}
     rare = selectors.parse_filters({"tag": [str(Tag.objects.get(name="rare").pk)]})
     assert selectors.page_plan(world.owner, rare, "sort_key") == (
+        {"order_field": selectors.TAG_SORT_KEY} if on_postgresql else {}
+    )
+    make_contact(world.owner, "Other", "Tag", tags=["other"])
+    either = selectors.parse_filters({"tag": [str(t.pk) for t in Tag.objects.all()], "tags_mode": "any"})
+    assert selectors.page_plan(world.owner, either, "sort_key") == (
         {"collect_then_sort": True} if on_postgresql else {}
     )
 
