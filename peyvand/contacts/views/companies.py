@@ -75,6 +75,13 @@ SPEC = lists.ListSpec(
     access=_access,
     update=_update,
     url="contacts:company",
+    unshown=(
+        "search_text",
+        "name_normalized",
+        "parent__search_text",
+        "parent__description",
+        "owner__user__password",
+    ),
 )
 
 

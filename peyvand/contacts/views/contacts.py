@@ -79,6 +79,16 @@ SPEC = lists.ListSpec(
     access=_access,
     update=_update,
     url="contacts:contact",
+    unshown=(
+        "search_text",
+        "name_normalized",
+        "company__search_text",
+        "company__name_normalized",
+        "company__description",
+        "company__addresses",
+        "company__custom",
+        "owner__user__password",
+    ),
 )
 
 

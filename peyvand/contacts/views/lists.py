@@ -70,6 +70,7 @@ class ListSpec:
     url: (
         str  # URL name prefix: "contacts:contact" → contact_list, contact_count, contact_bulk, contact_detail
     )
+    unshown: tuple[str, ...] = ()  # columns no list cell reads (search columns): not loaded
 
 
 def url_of(spec: ListSpec, suffix: str) -> str:
@@ -77,7 +78,8 @@ def url_of(spec: ListSpec, suffix: str) -> str:
 
 
 def active_members(member: Membership) -> list[Membership]:
-    return list(members_visible_to(member).filter(is_active=True).order_by("user__full_name", "user__email"))
+    members = members_visible_to(member).filter(is_active=True).select_related(None).select_related("user")
+    return list(members.order_by("user__full_name", "user__email"))
 
 
 def visible_tags(member: Membership) -> list[Tag]:
@@ -140,7 +142,7 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
     try:
         filters = selectors.parse_filters(params, orderings=spec.orderings)
         ordering = filters.ordering
-        queryset = spec.query(member, filters).select_related(*spec.related)
+        queryset = spec.query(member, filters).select_related(*spec.related).defer(*spec.unshown)
         page = paginate(
             queryset,
             ordering=spec.orderings[ordering],
