@@ -42,6 +42,14 @@ def companies_visible_to(member: Membership) -> ScopedQuerySet:
     return Company.objects.in_workspace(member.workspace_id).within_scope(scope, member)
 
 
+def visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
+    """Which of these companies `member` may see (one query, none when they see all; the caller checks the
+    recycle bin). A contact's company, a company's parent: shown only when this says so, on every output."""
+    if not ids or member.scope_for("company", Action.VIEW) == "all":
+        return ids
+    return set(companies_visible_to(member).filter(pk__in=ids).values_list("pk", flat=True))
+
+
 def access_company(*, member: Membership, company_id: int, action: str = Action.VIEW) -> Company:
     company = (
         companies_visible_to(member).select_related("owner__user", "parent").filter(pk=company_id).first()

@@ -172,13 +172,6 @@ def _shown(company: Company | None, visible: set[int]) -> Company | None:
     return company
 
 
-def _visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
-    """Which of these companies `member` may see (one query, and none when they see all)."""
-    if not ids or member.scope_for("company", Action.VIEW) == "all":
-        return ids
-    return set(access.companies_visible_to(member).filter(pk__in=ids).values_list("pk", flat=True))
-
-
 # ================================================================== output
 
 
@@ -198,7 +191,7 @@ def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, 
     emails = _children(ContactEmail, ids, ("email", "label", "is_primary"))
     phones = _children(ContactPhone, ids, ("number", "label", "is_primary"))
     tags = selectors.contact_tags(ids)
-    companies = _visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
+    companies = access.visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
     company_name_hidden = "name" in hidden_fields(member, "company")
     result = []
     for contact in contacts:
@@ -262,7 +255,7 @@ def contact_out(member: Membership, contact: Contact) -> dict[str, Any]:
 
 def companies_out(member: Membership, companies: list[Company]) -> list[dict[str, Any]]:
     tags = selectors.company_tags([c.pk for c in companies])
-    parents = _visible_company_ids(member, {c.parent_id for c in companies if c.parent_id})
+    parents = access.visible_company_ids(member, {c.parent_id for c in companies if c.parent_id})
     result = []
     for company in companies:
         parent = _shown(company.parent, parents)

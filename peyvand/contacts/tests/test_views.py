@@ -16,7 +16,7 @@ from peyvand.accounts import services as account_services
 from peyvand.contacts import services
 from peyvand.contacts.models import Company, Contact, LifecycleStage, Note
 from peyvand.contacts.tests.factories import make_company, make_contact
-from peyvand.core import customfields
+from peyvand.core import customfields, recycle
 from peyvand.core.models import AuditEntry, CustomField, Tag
 
 pytestmark = pytest.mark.django_db
@@ -840,3 +840,44 @@ def test_navigation_shows_what_the_role_allows(crm, web_client_for):
     html = client.get(reverse("home")).content.decode()
     assert reverse("contacts:contact_list") not in html and 'id="pv-search"' not in html
     assert client.get(reverse("contacts:contact_list")).status_code == 403
+
+
+def test_a_company_the_member_may_not_see_is_shown_nowhere(crm, web_client_for, api_client_for):
+    """One rule on every output (list, detail, API, export): a contact's company — and a company's parent —
+    shows only when the member may see it and it is not in the recycle bin."""
+    role = crm.rep.role
+    permissions = {
+        **role.permissions,
+        "company": {**role.permissions.get("company", {}), "view": "own"},
+        "contact": {**role.permissions.get("contact", {}), "export": "own"},
+    }
+    account_services.role_update(actor=crm.owner, role=role, changes={"permissions": permissions})
+    crm.rep.refresh_from_db()
+    secret = make_company(crm.owner, "Secret Holdings")
+    mine = make_company(crm.owner, "Rep Parent Co", owner=crm.rep)
+    child = make_company(crm.owner, "Rep Child Co", owner=crm.rep, parent=secret)
+    contact = make_contact(crm.owner, "Sara", "Secretive", owner=crm.rep, company=secret)
+    visible = make_contact(crm.owner, "Sara", "Open", owner=crm.rep, company=mine)
+    client = web_client_for(crm.rep)
+    rows = client.get(reverse("contacts:contact_list"), {"columns": ["company"], "search": "sara"})
+    html = rows.content.decode()
+    assert "Secret Holdings" not in html and "Rep Parent Co" in html
+    detail = client.get(reverse("contacts:contact_detail", args=[contact.pk])).content.decode()
+    assert "Secret Holdings" not in detail
+    assert (
+        "Rep Parent Co" in client.get(reverse("contacts:contact_detail", args=[visible.pk])).content.decode()
+    )
+    companies = client.get(reverse("contacts:company_list"), {"columns": ["parent"]}).content.decode()
+    assert "Rep Child Co" in companies and "Secret Holdings" not in companies
+    assert (
+        "Secret Holdings"
+        not in client.get(reverse("contacts:company_detail", args=[child.pk])).content.decode()
+    )
+    api = api_client_for(crm.rep)
+    assert api.get(f"/api/v1/contacts/{contact.pk}").json()["company"] is None
+    exported = client.get(reverse("contacts:contact_export"), {"format": "csv", "search": "secretive"})
+    assert "Secret Holdings" not in b"".join(exported.streaming_content).decode("utf-8-sig")
+    # A company in the recycle bin is shown to nobody, not even the owner.
+    recycle.soft_delete(actor=crm.owner, record=mine)
+    owner_rows = web_client_for(crm.owner).get(reverse("contacts:contact_list"), {"columns": ["company"]})
+    assert "Rep Parent Co" not in owner_rows.content.decode()

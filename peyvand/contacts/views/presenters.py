@@ -163,6 +163,7 @@ class RowContext:
     members: dict[int, str]
     tags: dict[int, list[TagBrief]]
     definitions: dict[str, CustomField]
+    companies: set[int] | None = None  # the linked companies the member may see (None: all of them)
 
 
 @dataclass
@@ -188,20 +189,23 @@ def _tags(record: Any, ctx: RowContext) -> Cell:
     return Cell(tags=ctx.tags.get(record.pk, []))
 
 
-def _contact_company(contact: Contact, ctx: RowContext) -> Cell:
-    company = contact.company if contact.company_id else None
-    if company is None:
+def _company_cell(company: Company | None, ctx: RowContext) -> Cell:
+    """A linked company, as the API and exports show it: only one the member may see, not in the bin."""
+    if (
+        company is None
+        or company.deleted_at
+        or (ctx.companies is not None and company.pk not in ctx.companies)
+    ):
         return Cell()
-    href = "" if company.deleted_at else reverse("contacts:company_detail", args=[company.pk])
-    return Cell(text=company.name, href=href)
+    return Cell(text=company.name, href=reverse("contacts:company_detail", args=[company.pk]))
+
+
+def _contact_company(contact: Contact, ctx: RowContext) -> Cell:
+    return _company_cell(contact.company if contact.company_id else None, ctx)
 
 
 def _parent(company: Company, ctx: RowContext) -> Cell:
-    parent = company.parent if company.parent_id else None
-    if parent is None:
-        return Cell()
-    href = "" if parent.deleted_at else reverse("contacts:company_detail", args=[parent.pk])
-    return Cell(text=parent.name, href=href)
+    return _company_cell(company.parent if company.parent_id else None, ctx)
 
 
 def _email(contact: Contact, ctx: RowContext) -> Cell:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from peyvand.accounts import policy
 from peyvand.accounts.models import Membership
 from peyvand.accounts.selectors import audit_redacted
-from peyvand.contacts import selectors
+from peyvand.contacts import access, selectors
 from peyvand.contacts.models import Company, Contact, LifecycleStage
 from peyvand.contacts.views.common import hidden_for
 from peyvand.contacts.views.presenters import custom_value, list_separator, member_names, phone_text
@@ -112,7 +112,8 @@ def timeline_rows(
         "company": {},
         "lifecycle_stage": {},
     }
-    company_ids = refs["company"] | refs["parent"]
+    # Only companies the reader may see are named (the others show as their number), as everywhere else.
+    company_ids = access.visible_company_ids(member, refs["company"] | refs["parent"])
     if company_ids:
         names["company"] = dict(
             Company.all_objects.filter(workspace_id=member.workspace_id, pk__in=company_ids).values_list(
