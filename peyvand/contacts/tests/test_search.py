@@ -271,3 +271,35 @@ def test_control_characters_in_a_search_are_not_a_server_error(world, web_client
     make_contact(world.owner, "Sara", "Ahmadi")
     response = web_client_for(world.owner).get(url)
     assert response.status_code == status, response.content[:300]
+
+
+def test_sqlite_trigram_index_follows_every_write(world):
+    """SQLite narrows a search with its FTS5 trigram index (kept by triggers): renamed, restored and deleted
+    records are found by what they are now; needles with LIKE wildcards skip the index."""
+    from django.db import connection
+
+    from peyvand.contacts import services
+    from peyvand.core import recycle
+
+    def found(query: str) -> set[int]:
+        qs = selectors.contact_list(world.owner, selectors.parse_filters({"search": query}))
+        if connection.vendor == "sqlite" and len(selectors.search_needle(query)) > 2 and "_" not in query:
+            assert "contacts_contact_search" in str(qs.query)
+        return set(qs.values_list("pk", flat=True))
+
+    sara = make_contact(world.owner, "Sara", "Ahmadi", emails=["sara_a@example.com"])
+    kamran = make_contact(world.owner, "کامران", "رادمنش")
+    assert found("ahmad") == {sara.pk} and found("امران") == {kamran.pk}
+    services.contact_update(actor=world.owner, contact=sara, changes={"last_name": "Karimi"})
+    assert found("ahmad") == set() and found("karim") == {sara.pk}
+    assert found("sara_a") == {sara.pk}  # an underscore: no index, same answer
+    recycle.soft_delete(actor=world.owner, record=kamran)
+    assert found("امران") == set()
+    recycle.restore(actor=world.owner, record=Contact.all_objects.get(pk=kamran.pk))
+    assert found("امران") == {kamran.pk}
+    Contact.all_objects.filter(pk=kamran.pk).delete()
+    assert found("امران") == set()
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM contacts_contact_search WHERE search_text LIKE '%امران%'")
+            assert cursor.fetchone()[0] == 0
