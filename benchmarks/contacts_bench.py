@@ -190,7 +190,8 @@ def anything(_body: bytes) -> str:
 
 
 def scenarios(inputs: dict[str, Any], requests: int) -> list[tuple[str, str, list[str], Any, str]]:
-    """(name, kind, paths, check, channel) — channel "api" (token) or "web" (session)."""
+    """(name, kind, paths, check, channel) — channel "api" (token), "web" (session) or "htmx" (session, asking
+    for the results partial as the page's paging links do)."""
     out = []
     for label in ("common_tag", "rare_tag"):
         tag = inputs[label]
@@ -207,6 +208,8 @@ def scenarios(inputs: dict[str, Any], requests: int) -> list[tuple[str, str, lis
             (f"API list, {label.replace('_', ' ')} ({tag['count']:,}), by name", "list", api, anything, "api")
         )
         out.append((f"page list, {label.replace('_', ' ')}, by name", "list", web, html, "web"))
+        # The page's own Next/Previous links fetch only the results with htmx.
+        out.append((f"page list, {label.replace('_', ' ')}, next page (htmx)", "list", web, html, "htmx"))
     words = [w for lang in ("fa", "th", "en") for w in inputs["fragments"][lang]]
     words = (words * (requests // max(1, len(words)) + 1))[:requests]
     for lang in ("fa", "th", "en"):
@@ -316,6 +319,10 @@ def bench(db: str, args: argparse.Namespace) -> dict[str, Any]:
         clients = {
             "api": Client(server.base, {"Authorization": f"Bearer {state['token']}"}),
             "web": Client(server.base, {"Cookie": cookie, "Accept-Language": "fa"}),
+            "htmx": Client(
+                server.base,
+                {"Cookie": cookie, "Accept-Language": "fa", "HX-Request": "true", "HX-Target": "pv-results"},
+            ),
         }
         rows = []
         plan = scenarios(inputs, args.requests)

@@ -417,6 +417,15 @@ def test_keyset_pages_forwards_and_back(crm, web_client_for):
     back = client.get(reverse("contacts:contact_list"), {"before": second.context["page"].previous_cursor})
     assert [r.record.pk for r in back.context["rows"]] == [r.record.pk for r in first.context["rows"]]
     assert back.context["page"].previous_cursor is None
+    # With JavaScript the page links fetch only the results (and put the page in the address bar).
+    link = re.search(r'<a [^>]*rel="next"[^>]*>', first.content.decode()).group(0)
+    assert 'hx-target="#pv-results"' in link and 'hx-push-url="true"' in link
+    url = re.search(r'hx-get="([^"]+)"', link).group(1).replace("&amp;", "&")
+    partial = client.get(reverse("contacts:contact_list") + url, HTTP_HX_TARGET="pv-results", **HX)
+    assert "<html" not in partial.content.decode()
+    html = partial.content.decode()
+    assert all(reverse("contacts:contact_detail", args=[r.record.pk]) in html for r in second.context["rows"])
+    assert reverse("contacts:contact_detail", args=[first.context["rows"][0].record.pk]) not in html
 
 
 def test_list_query_count_does_not_grow_with_rows(crm, web_client_for):
