@@ -143,14 +143,16 @@ def page_plan(
     member: Membership, filters: ListFilters, ordering: str, entity: str = "contact"
 ) -> dict[str, Any]:
     """How `keyset_page` should find a name-ordered page (its keyword arguments): walk the name index (the
-    default), collect the matches and sort them (`collect_then_sort`), or walk a window and collect the rest
-    (`walk_window`).
+    default), walk the driving tag's links (`order_field`), collect the matches and sort them
+    (`collect_then_sort`), or walk a window and collect the rest (`walk_window`).
 
     Walking wins when matches are common (a page is found after a few rows) and loses badly when they are
     rare or bunched at one end of the alphabet (Thai names after Latin and Persian ones). A search walks a
     window of the index first: a common fragment fills the page there, anything else is collected through
-    the trigram index. A tag filter is decided by one cheap probe: fewer matches in the tag index than
-    `_probe_rows` → collect. PostgreSQL only; SQLite has no trigram index, so its best plan is the walk."""
+    the trigram (or bigram) index. One tag, or all of several, pages through the index of that tag's links
+    (see _tag_filtered); any of several is decided by one cheap probe: fewer matches in the tag index than
+    `_probe_rows` → collect. PostgreSQL only: SQLite's planner is left to choose (a search joins its FTS
+    index; a tag filter joins the tag's links)."""
     if ordering.lstrip("-") != "sort_key":
         return {}
     model: Any = Contact if entity == "contact" else Company
