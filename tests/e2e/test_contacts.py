@@ -142,6 +142,30 @@ def test_list_filter_by_tag_columns_and_bulk(site, iran):
     assert not Contact.objects.filter(pk=vip_two.pk).exists()
 
 
+def test_paging_fetches_only_the_results(site, iran):
+    """Next and Previous swap the results in place (the filter panel is not rendered again) and put the
+    page in the address bar; the tag filter stays."""
+    for i in range(53):
+        make_contact(iran.owner, f"Person {i:02d}", "Paged", tags=["Paged"])
+    make_contact(iran.owner, "Outside", "Tag")
+    tag = Tag.objects.get(name="Paged")
+    page = site.open_page(iran.owner)
+    page.goto(f"/contacts/?tag={tag.pk}")
+    rows = page.locator("#pv-list tbody tr")
+    expect(rows).to_have_count(50)
+    page.evaluate("document.querySelector('#pv-filters').dataset.kept = 'yes'")
+    page.locator("#pv-results a[rel=next]").click()
+    expect(page).to_have_url(re.compile(rf"tag={tag.pk}&cursor="))
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Person 50")
+    assert page.evaluate("document.querySelector('#pv-filters').dataset.kept") == "yes"
+    page.locator("#pv-results a[rel=prev]").click()
+    expect(page).to_have_url(re.compile(r"before="))
+    expect(rows).to_have_count(50)
+    expect(rows.first).to_contain_text("Person 00")
+    assert page.evaluate("document.querySelector('#pv-filters').dataset.kept") == "yes"
+
+
 def test_quick_add_refreshes_the_list(site, iran):
     page = site.open_page(iran.rep)
     page.pv_watch.expect_status(422)
