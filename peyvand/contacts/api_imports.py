@@ -18,7 +18,7 @@ from ninja.responses import Status
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action
 from peyvand.contacts import access
-from peyvand.contacts.api import member_ref
+from peyvand.contacts.api_output import member_ref
 from peyvand.contacts.importing import jobs
 from peyvand.contacts.models import ImportJob, ImportMapping
 from peyvand.contacts.schemas_imports import (

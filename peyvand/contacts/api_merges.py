@@ -16,7 +16,7 @@ from ninja import Field, Query, Router, Schema
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields
 from peyvand.contacts import access, duplicates, merges, services
-from peyvand.contacts.api import _reload_companies, _reload_contacts, company_out, contact_out
+from peyvand.contacts.api_output import company_out, contact_out, reload_companies, reload_contacts
 from peyvand.contacts.models import Company, Contact
 from peyvand.contacts.schemas import CompanyOut, ContactOut
 from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, InSchema, QueryIn, expected_version
@@ -212,7 +212,7 @@ def merge_contacts(request: HttpRequest, payload: MergeIn) -> dict[str, Any]:
         choices=merges.keep_locked(member, survivor, others, payload.choices),
         expected_version=version,
     )
-    return contact_out(member, _reload_contacts([survivor.pk])[0])
+    return contact_out(member, reload_contacts([survivor.pk])[0])
 
 
 # ================================================================== companies
@@ -274,4 +274,4 @@ def merge_companies(request: HttpRequest, payload: MergeIn) -> dict[str, Any]:
         choices=merges.keep_locked(member, survivor, others, payload.choices),
         expected_version=version,
     )
-    return company_out(member, _reload_companies([survivor.pk])[0])
+    return company_out(member, reload_companies([survivor.pk])[0])

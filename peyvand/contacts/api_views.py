@@ -19,7 +19,7 @@ from ninja.responses import Status
 
 from peyvand.accounts.models import Membership
 from peyvand.contacts import saved_views
-from peyvand.contacts.api import member_ref
+from peyvand.contacts.api_output import member_ref
 from peyvand.contacts.models import SavedView
 from peyvand.contacts.schemas import RefOut
 from peyvand.core.api import ERRORS_READ, ERRORS_WRITE, InSchema, QueryIn, expected_version
