@@ -296,7 +296,8 @@ def parse_filters(
         if key.startswith("custom."):
             name, _sep, op = key[len("custom.") :].partition("__")
             for value in many(key):
-                filters.custom.append((name, op or "eq", value))
+                if value.strip():  # an empty input is no filter (a form sent without the page's script)
+                    filters.custom.append((name, op or "eq", value))
     ordering = one("ordering") or "name"
     if ordering not in orderings:
         errors["ordering"] = [_("Order by one of: %(names)s.") % {"names": ", ".join(orderings)}]
