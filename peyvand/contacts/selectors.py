@@ -95,7 +95,7 @@ BIGRAM = 2
 
 
 class _Bigrams(Func):
-    """`pv_bigrams(text)`: the distinct two-letter pieces of a text (PostgreSQL, migration 0006)."""
+    """`pv_bigrams(text)`: the two-letter pieces of a text (PostgreSQL, migration 0006)."""
 
     function = "pv_bigrams"
     output_field = ArrayField(TextField())
