@@ -159,6 +159,8 @@ def test_paging_fetches_only_the_results(site, iran):
     expect(rows).to_have_count(3)
     expect(rows.first).to_contain_text("Person 50")
     assert page.evaluate("document.querySelector('#pv-filters').dataset.kept") == "yes"
+    # A bulk action returns to the page shown, not the one first loaded.
+    expect(page.locator("input[name=next][form=pv-bulk]")).to_have_value(re.compile(r"cursor="))
     page.locator("#pv-results a[rel=prev]").click()
     expect(page).to_have_url(re.compile(r"before="))
     expect(rows).to_have_count(50)

@@ -303,3 +303,36 @@ def test_sqlite_trigram_index_follows_every_write(world):
         with connection.cursor() as cursor:
             cursor.execute("SELECT count(*) FROM contacts_contact_search WHERE search_text LIKE '%امران%'")
             assert cursor.fetchone()[0] == 0
+
+
+def test_sqlite_search_index_is_repaired_after_migrate(world):
+    """SQLite drops a table's triggers when Django rebuilds the table for a schema change; the post-migrate
+    hook puts them back and re-indexes, so searches keep finding what is written afterwards."""
+    from django.db import connection
+    from django.db.models.signals import post_migrate
+
+    from peyvand.contacts import sqlite_search
+
+    if connection.vendor != "sqlite":
+        assert sqlite_search.ensure(connection) == []
+        return
+    before = make_contact(world.owner, "Bobby", "Before")
+    with connection.cursor() as cursor:
+        for trigger in sqlite_search.TRIGGERS:  # what a table rebuild leaves behind
+            cursor.execute(f"DROP TRIGGER contacts_contact_search_{trigger}")
+        cursor.execute("INSERT INTO contacts_contact_search(contacts_contact_search) VALUES ('delete-all')")
+    assert found_by(world, "bobby") == set()  # the index no longer follows the table
+    from django.apps import apps
+
+    config = apps.get_app_config("contacts")
+    post_migrate.send(
+        sender=config, app_config=config, verbosity=0, interactive=False, using="default", apps=apps, plan=[]
+    )
+    after = make_contact(world.owner, "Bobby", "After")
+    assert found_by(world, "bobby") == {before.pk, after.pk}
+    assert sqlite_search.ensure(connection) == []  # nothing left to repair
+
+
+def found_by(world, query: str) -> set[int]:
+    qs = selectors.contact_list(world.owner, selectors.parse_filters({"search": query}))
+    return set(qs.values_list("pk", flat=True))

@@ -897,7 +897,20 @@ def test_a_company_the_member_may_not_see_is_shown_nowhere(crm, web_client_for, 
     assert api.get(f"/api/v1/contacts/{contact.pk}").json()["company"] is None
     exported = client.get(reverse("contacts:contact_export"), {"format": "csv", "search": "secretive"})
     assert "Secret Holdings" not in b"".join(exported.streaming_content).decode("utf-8-sig")
-    # A company in the recycle bin is shown to nobody, not even the owner.
+    assert (
+        "Secret Holdings" not in client.get(reverse("contacts:search"), {"q": "secretive"}).content.decode()
+    )
+    twin = make_contact(crm.owner, "Sara", "Secretive", owner=crm.rep)
+    compare = client.get(reverse("contacts:contact_merge"), {"ids": f"{contact.pk},{twin.pk}"})
+    assert compare.status_code == 200 and "Secret Holdings" not in compare.content.decode()
+    # A company in the recycle bin is shown to nobody, not even the owner (its name stays out of the
+    # timeline too).
     recycle.soft_delete(actor=crm.owner, record=mine)
-    owner_rows = web_client_for(crm.owner).get(reverse("contacts:contact_list"), {"columns": ["company"]})
+    owner = web_client_for(crm.owner)
+    owner_rows = owner.get(reverse("contacts:contact_list"), {"columns": ["company"]})
     assert "Rep Parent Co" not in owner_rows.content.decode()
+    assert (
+        "Rep Parent Co"
+        not in owner.get(reverse("contacts:contact_detail", args=[visible.pk])).content.decode()
+    )
+    assert "Rep Parent Co" not in owner.get(reverse("contacts:search"), {"q": "open"}).content.decode()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from peyvand.accounts.models import Language, Membership
-from peyvand.contacts import merges, registry, selectors
+from peyvand.contacts import access, merges, registry, selectors
 from peyvand.contacts.forms.merges import CHOICE_PREFIX
 from peyvand.contacts.views.common import hidden_for
 from peyvand.contacts.views.presenters import (
@@ -147,6 +147,7 @@ class Display:
     hidden: set[str]
     company_name_hidden: bool
     members: dict[int, str] = field(default_factory=dict)
+    companies: set[int] = field(default_factory=set)  # the linked companies the member may see
 
     @property
     def region(self) -> str:
@@ -186,6 +187,8 @@ def _text(kind: Kind, name: str, record: Any, show: Display) -> tuple[list[str],
         return [], False
     ctx = current_format()
     if name in ("company", "parent"):
+        if value.deleted_at or value.pk not in show.companies:  # as on every output: not shown
+            return [], False
         return [f"#{value.pk}" if show.company_name_hidden else str(value.name)], False
     if name == "owner":
         return [value.user.display_name], False
@@ -254,6 +257,10 @@ def compare_rows(
         hidden=hidden,
         company_name_hidden="name" in hidden_for(member, "company"),
         members=member_names(member.workspace_id, custom_member_ids(definitions, records)),
+        companies=access.visible_company_ids(
+            member,
+            {linked for r in records for n in ("company_id", "parent_id") if (linked := getattr(r, n, None))},
+        ),
     )
     posted = posted or {}
     rows: list[FieldRow] = []

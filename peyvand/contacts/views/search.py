@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from peyvand.accounts.decorators import member_required
-from peyvand.contacts import selectors
+from peyvand.contacts import access, selectors
 from peyvand.contacts.views.common import hidden_for, is_htmx, member_of
 from peyvand.contacts.views.presenters import contact_label
 
@@ -18,12 +18,15 @@ def search(request: HttpRequest) -> HttpResponse:
     found = selectors.quick_search(member, query, limit=8 if is_htmx(request) else 50)
     contact_hidden = hidden_for(member, "contact")
     company_hidden = hidden_for(member, "company")
+    # A contact's company shows as everywhere: only one the member may see, not in the recycle bin.
+    linked = {c.company_id for c in found["contacts"] if c.company_id and "company" not in contact_hidden}
+    visible = access.visible_company_ids(member, linked) if "name" not in company_hidden else set()
     contacts = [
         {
             "record": c,
             "label": contact_label(c, contact_hidden),
             "detail": c.company.name
-            if c.company_id and c.company and "company" not in contact_hidden
+            if c.company_id in visible and c.company and not c.company.deleted_at
             else "",
         }
         for c in found["contacts"]

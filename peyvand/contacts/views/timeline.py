@@ -112,13 +112,14 @@ def timeline_rows(
         "company": {},
         "lifecycle_stage": {},
     }
-    # Only companies the reader may see are named (the others show as their number), as everywhere else.
+    # Only companies the reader may see, and not in the recycle bin, are named (the others show as their
+    # number), as everywhere else.
     company_ids = access.visible_company_ids(member, refs["company"] | refs["parent"])
     if company_ids:
         names["company"] = dict(
-            Company.all_objects.filter(workspace_id=member.workspace_id, pk__in=company_ids).values_list(
-                "pk", "name"
-            )
+            Company.all_objects.filter(
+                workspace_id=member.workspace_id, pk__in=company_ids, deleted_at__isnull=True
+            ).values_list("pk", "name")
         )
     names["parent"] = names["company"]
     if refs["lifecycle_stage"]:
