@@ -141,7 +141,7 @@ def _by_ids(queryset: models.QuerySet[T], ids: list[int]) -> models.QuerySet[T]:
     """The rows `ids` (just selected by `queryset`) loaded as `queryset` loads rows — its related rows,
     columns and prefetches — without checking its filters again (a search's bigram condition costs
     0.1 ms a row to recompute)."""
-    rows = queryset.model._base_manager.filter(pk__in=ids)
+    rows = queryset.model._base_manager.using(queryset.db).filter(pk__in=ids)
     rows.query.select_related = queryset.query.select_related
     rows.query.deferred_loading = queryset.query.deferred_loading
     return rows.prefetch_related(*getattr(queryset, "_prefetch_related_lookups", ()))
