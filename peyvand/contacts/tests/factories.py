@@ -19,3 +19,17 @@ def make_contact(
 
 def make_company(actor: Membership, name: str = "Acme Trading", **data: Any) -> Company:
     return services.company_create(actor=actor, data={"name": name, **data})
+
+
+def every_page(queryset: Any, *, ordering: str, limit: int, **plan: Any) -> list[int]:
+    """The ids `keyset_page` gives page after page, following each page's cursor to the end."""
+    from peyvand.core.pagination import keyset_page
+
+    seen: list[int] = []
+    cursor = None
+    while True:
+        page = keyset_page(queryset, ordering=ordering, limit=limit, cursor=cursor, **plan)
+        seen.extend(record.pk for record in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            return seen
