@@ -4,11 +4,8 @@ loaded once per page. The endpoints are in `api.py`; saved views, imports and me
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
-
-from django.db.models import Model
 
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import hidden_fields, redact
@@ -113,21 +110,11 @@ def _shown(company: Company | None, visible: set[int]) -> Company | None:
 # ================================================================== output
 
 
-def _children(model: type[Model], ids: list[int], fields: tuple[str, ...]) -> dict[int, list[dict[str, Any]]]:
-    """Each contact's e-mail or phone rows as dicts, in their order, in one query (a prefetch built two
-    querysets per contact: most of a list page's time)."""
-    result: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = model._default_manager.filter(contact_id__in=ids).order_by("contact_id", "position", "id")
-    for contact_id, *values in rows.values_list("contact_id", *fields):
-        result[contact_id].append(dict(zip(fields, values, strict=True)))
-    return result
-
-
 def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, Any]]:
     """Contacts as the API shows them to `member`: related rows loaded once per page, hidden fields null."""
     ids = [c.pk for c in contacts]
-    emails = _children(ContactEmail, ids, ("email", "label", "is_primary"))
-    phones = _children(ContactPhone, ids, ("number", "label", "is_primary"))
+    emails = selectors.points_by_contact(ContactEmail, "email", ids)
+    phones = selectors.points_by_contact(ContactPhone, "number", ids)
     tags = selectors.contact_tags(ids)
     companies = access.visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
     company_name_hidden = "name" in hidden_fields(member, "company")
@@ -142,8 +129,12 @@ def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, 
             "display_name": contact.display_name,
             "email": contact.email,
             "phone": contact.phone,
-            "emails": emails.get(contact.pk, []),
-            "phones": phones.get(contact.pk, []),
+            "emails": [
+                {"email": v, "label": label, "is_primary": p} for v, label, p in emails.get(contact.pk, [])
+            ],
+            "phones": [
+                {"number": v, "label": label, "is_primary": p} for v, label, p in phones.get(contact.pk, [])
+            ],
             "job_title": contact.job_title,
             "company": {"id": company.pk, "name": "" if company_name_hidden else company.name}
             if company is not None

@@ -43,7 +43,6 @@ import re
 import tempfile
 import zipfile
 import zoneinfo
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any, cast
@@ -66,11 +65,9 @@ from peyvand.contacts import access, selectors
 from peyvand.contacts.importing.vcard import contact_card
 from peyvand.contacts.models import (
     Company,
-    CompanyTag,
     Contact,
     ContactEmail,
     ContactPhone,
-    ContactTag,
     LifecycleStage,
     SavedView,
 )
@@ -459,27 +456,10 @@ def keyset_chunks(queryset: QuerySet[Any], ordering: str, size: int = CHUNK_SIZE
         after = (getattr(last, name), last.pk)
 
 
-def _points(model: Any, column: str, ids: list[int]) -> dict[int, list[tuple[str, str, bool]]]:
-    """E-mails or phones of these contacts, primary first: one query."""
-    result: dict[int, list[tuple[str, str, bool]]] = defaultdict(list)
-    rows = (
-        model.objects.filter(contact_id__in=ids)
-        .order_by("contact_id", "-is_primary", "position", "id")
-        .values_list("contact_id", column, "label", "is_primary")
-    )
-    for contact_id, value, label, primary in rows:
-        result[contact_id].append((value, label, primary))
-    return result
-
-
 def _tag_names(entity: str, ids: list[int]) -> dict[int, list[str]]:
     """The tag names of these records, by name: one query."""
-    through: Any = ContactTag if entity == "contact" else CompanyTag
-    result: dict[int, list[str]] = defaultdict(list)
-    links = through.objects.filter(**{f"{entity}_id__in": ids}).order_by("tag__name", "tag_id")
-    for record_id, name in links.values_list(f"{entity}_id", "tag__name"):
-        result[record_id].append(name)
-    return result
+    tags = selectors.contact_tags(ids) if entity == "contact" else selectors.company_tags(ids)
+    return {record_id: [tag.name for tag in found] for record_id, found in tags.items()}
 
 
 def _company_names(member: Membership, ids: set[int]) -> dict[int, str]:
@@ -537,9 +517,9 @@ class _Plan:
             ids = [r.pk for r in records]
             chunk = Chunk(zone=self.zone, stages=stages)
             if "emails" in self.needs:
-                chunk.emails = _points(ContactEmail, "email", ids)
+                chunk.emails = selectors.points_by_contact(ContactEmail, "email", ids, primary_first=True)
             if "phones" in self.needs:
-                chunk.phones = _points(ContactPhone, "number", ids)
+                chunk.phones = selectors.points_by_contact(ContactPhone, "number", ids, primary_first=True)
             if "tags" in self.needs:
                 chunk.tags = _tag_names(self.entity, ids)
             if "companies" in self.needs and not self.company_name_hidden:
@@ -863,8 +843,12 @@ def contact_vcard(member: Membership, contact: Contact) -> str:
     ids = [contact.pk]
     company_hidden = "company" in hidden or "name" in hidden_fields(member, "company")
     chunk = Chunk(
-        emails={} if "emails" in hidden else _points(ContactEmail, "email", ids),
-        phones={} if "phones" in hidden else _points(ContactPhone, "number", ids),
+        emails={}
+        if "emails" in hidden
+        else selectors.points_by_contact(ContactEmail, "email", ids, primary_first=True),
+        phones={}
+        if "phones" in hidden
+        else selectors.points_by_contact(ContactPhone, "number", ids, primary_first=True),
         tags={} if "tags" in hidden else _tag_names("contact", ids),
         companies={}
         if company_hidden or contact.company_id is None
