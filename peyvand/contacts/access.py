@@ -6,6 +6,7 @@ A record the member cannot see answers NotFoundError (404), like a missing one; 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -42,12 +43,22 @@ def companies_visible_to(member: Membership) -> ScopedQuerySet:
     return Company.objects.in_workspace(member.workspace_id).within_scope(scope, member)
 
 
-def visible_company_ids(member: Membership, ids: set[int]) -> set[int]:
-    """Which of these companies `member` may see (one query, none when they see all; the caller checks the
-    recycle bin). A contact's company, a company's parent: shown only when this says so, on every output."""
-    if not ids or member.scope_for("company", Action.VIEW) == "all":
-        return ids
-    return set(companies_visible_to(member).filter(pk__in=ids).values_list("pk", flat=True))
+def shown_company_ids(member: Membership, companies: Iterable[Company | None]) -> set[int]:
+    """Which of these linked companies (a contact's company, a company's parent) an output may show: one
+    the member may see and not in the recycle bin. Every output (API, lists, pages, search, merge screen)
+    asks this; one query, none when the member sees every company."""
+    live = {company.pk for company in companies if company is not None and company.deleted_at is None}
+    if not live or member.scope_for("company", Action.VIEW) == "all":
+        return live
+    return set(companies_visible_to(member).filter(pk__in=live).values_list("pk", flat=True))
+
+
+def company_names(member: Membership, ids: Iterable[int]) -> dict[int, str]:
+    """The names of the companies among `ids` an output may show (as shown_company_ids): one query."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    return dict(companies_visible_to(member).filter(pk__in=wanted).values_list("pk", "name"))
 
 
 def access_company(*, member: Membership, company_id: int, action: str = Action.VIEW) -> Company:

@@ -100,13 +100,6 @@ def _tag_briefs(tags: Iterable[Tag | selectors.TagBrief]) -> list[dict[str, Any]
     return [{"id": t.pk, "name": t.name, "color": t.color} for t in tags]
 
 
-def _shown(company: Company | None, visible: set[int]) -> Company | None:
-    """A linked company as output shows it: only one the member may see, and not one in the recycle bin."""
-    if company is None or company.pk not in visible or company.deleted_at is not None:
-        return None
-    return company
-
-
 # ================================================================== output
 
 
@@ -116,11 +109,11 @@ def contacts_out(member: Membership, contacts: list[Contact]) -> list[dict[str, 
     emails = selectors.points_by_contact(ContactEmail, "email", ids)
     phones = selectors.points_by_contact(ContactPhone, "number", ids)
     tags = selectors.contact_tags(ids)
-    companies = access.visible_company_ids(member, {c.company_id for c in contacts if c.company_id})
+    shown = access.shown_company_ids(member, (c.company for c in contacts if c.company_id))
     company_name_hidden = "name" in hidden_fields(member, "company")
     result = []
     for contact in contacts:
-        company = _shown(contact.company, companies)
+        company = contact.company if contact.company_id in shown else None
         data: dict[str, Any] = {
             "id": contact.pk,
             "version": contact.version,
@@ -184,10 +177,10 @@ def contact_out(member: Membership, contact: Contact) -> dict[str, Any]:
 
 def companies_out(member: Membership, companies: list[Company]) -> list[dict[str, Any]]:
     tags = selectors.company_tags([c.pk for c in companies])
-    parents = access.visible_company_ids(member, {c.parent_id for c in companies if c.parent_id})
+    shown = access.shown_company_ids(member, (c.parent for c in companies if c.parent_id))
     result = []
     for company in companies:
-        parent = _shown(company.parent, parents)
+        parent = company.parent if company.parent_id in shown else None
         data: dict[str, Any] = {
             "id": company.pk,
             "version": company.version,

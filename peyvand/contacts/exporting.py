@@ -462,13 +462,6 @@ def _tag_names(entity: str, ids: list[int]) -> dict[int, list[str]]:
     return {record_id: [tag.name for tag in found] for record_id, found in tags.items()}
 
 
-def _company_names(member: Membership, ids: set[int]) -> dict[int, str]:
-    """Names of the linked companies the member may see (not in the recycle bin): one query."""
-    if not ids:
-        return {}
-    return dict(access.companies_visible_to(member).filter(pk__in=ids).values_list("pk", "name"))
-
-
 class _MemberNames:
     """Members by name (else e-mail, unless the reader's role hides members' e-mails), loaded as chunks
     name them and kept for the rest of the export: a workspace has far fewer members than records."""
@@ -523,7 +516,9 @@ class _Plan:
             if "tags" in self.needs:
                 chunk.tags = _tag_names(self.entity, ids)
             if "companies" in self.needs and not self.company_name_hidden:
-                chunk.companies = _company_names(self.member, {getattr(r, linked) for r in records} - {None})
+                chunk.companies = access.company_names(
+                    self.member, {getattr(r, linked) for r in records} - {None}
+                )
             wanted: set[int] = set()
             if "owners" in self.needs:
                 wanted.update(r.owner_id for r in records if r.owner_id)
@@ -852,7 +847,7 @@ def contact_vcard(member: Membership, contact: Contact) -> str:
         tags={} if "tags" in hidden else _tag_names("contact", ids),
         companies={}
         if company_hidden or contact.company_id is None
-        else _company_names(member, {contact.company_id}),
+        else access.company_names(member, {contact.company_id}),
     )
     return _card(contact, chunk, hidden)
 

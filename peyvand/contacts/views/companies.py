@@ -75,7 +75,7 @@ SPEC = lists.ListSpec(
     access=_access,
     update=_update,
     url="contacts:company",
-    company_link="parent_id",
+    company_link="parent",
     unshown=(
         "search_text",
         "name_normalized",

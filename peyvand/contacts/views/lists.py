@@ -71,7 +71,7 @@ class ListSpec:
         str  # URL name prefix: "contacts:contact" → contact_list, contact_count, contact_bulk, contact_detail
     )
     unshown: tuple[str, ...] = ()  # columns no list cell reads (search columns): not loaded
-    company_link: str = "company_id"  # the linked company a column shows (a contact's, a parent)
+    company_link: str = "company"  # the linked company a column of that name shows (a contact's, a parent)
 
 
 def url_of(spec: ListSpec, suffix: str) -> str:
@@ -162,11 +162,9 @@ def list_context(request: HttpRequest, spec: ListSpec) -> dict[str, Any]:
         ),
         tags=spec.tags(ids) if "tags" in keys and ids else {},
         definitions={d.key: d for d in definitions},
-        companies=access.visible_company_ids(
-            member, {linked for r in page.items if (linked := getattr(r, spec.company_link))}
-        )
-        if spec.company_link in {f"{c.key}_id" for c in columns}
-        else None,
+        companies=access.shown_company_ids(member, (getattr(r, spec.company_link) for r in page.items))
+        if spec.company_link in keys
+        else set(),
     )
     rows = build_rows(page.items, columns, row_context, lambda record: spec.label(record, hidden))
     query = query_string(explicit)

@@ -147,7 +147,7 @@ class Display:
     hidden: set[str]
     company_name_hidden: bool
     members: dict[int, str] = field(default_factory=dict)
-    companies: set[int] = field(default_factory=set)  # the linked companies the member may see
+    companies: set[int] = field(default_factory=set)  # the linked companies shown (access.shown_company_ids)
 
     @property
     def region(self) -> str:
@@ -187,7 +187,7 @@ def _text(kind: Kind, name: str, record: Any, show: Display) -> tuple[list[str],
         return [], False
     ctx = current_format()
     if name in ("company", "parent"):
-        if value.deleted_at or value.pk not in show.companies:  # as on every output: not shown
+        if value.pk not in show.companies:  # as on every output: not shown
             return [], False
         return [f"#{value.pk}" if show.company_name_hidden else str(value.name)], False
     if name == "owner":
@@ -257,9 +257,8 @@ def compare_rows(
         hidden=hidden,
         company_name_hidden="name" in hidden_for(member, "company"),
         members=member_names(member.workspace_id, custom_member_ids(definitions, records)),
-        companies=access.visible_company_ids(
-            member,
-            {linked for r in records for n in ("company_id", "parent_id") if (linked := getattr(r, n, None))},
+        companies=access.shown_company_ids(
+            member, (getattr(r, name, None) for r in records for name in ("company", "parent"))
         ),
     )
     posted = posted or {}

@@ -163,7 +163,7 @@ class RowContext:
     members: dict[int, str]
     tags: dict[int, list[TagBrief]]
     definitions: dict[str, CustomField]
-    companies: set[int] | None = None  # the linked companies the member may see (None: all of them)
+    companies: set[int] = field(default_factory=set)  # the linked companies shown (access.shown_company_ids)
 
 
 @dataclass
@@ -191,11 +191,7 @@ def _tags(record: Any, ctx: RowContext) -> Cell:
 
 def _company_cell(company: Company | None, ctx: RowContext) -> Cell:
     """A linked company, as the API and exports show it: only one the member may see, not in the bin."""
-    if (
-        company is None
-        or company.deleted_at
-        or (ctx.companies is not None and company.pk not in ctx.companies)
-    ):
+    if company is None or company.pk not in ctx.companies:
         return Cell()
     return Cell(text=company.name, href=reverse("contacts:company_detail", args=[company.pk]))
 

@@ -19,15 +19,16 @@ def search(request: HttpRequest) -> HttpResponse:
     contact_hidden = hidden_for(member, "contact")
     company_hidden = hidden_for(member, "company")
     # A contact's company shows as everywhere: only one the member may see, not in the recycle bin.
-    linked = {c.company_id for c in found["contacts"] if c.company_id and "company" not in contact_hidden}
-    visible = access.visible_company_ids(member, linked) if "name" not in company_hidden else set()
+    shown = (
+        access.shown_company_ids(member, (c.company for c in found["contacts"] if c.company_id))
+        if "company" not in contact_hidden and "name" not in company_hidden
+        else set()
+    )
     contacts = [
         {
             "record": c,
             "label": contact_label(c, contact_hidden),
-            "detail": c.company.name
-            if c.company_id in visible and c.company and not c.company.deleted_at
-            else "",
+            "detail": c.company.name if c.company_id in shown else "",
         }
         for c in found["contacts"]
     ]

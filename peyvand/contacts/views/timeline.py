@@ -114,13 +114,7 @@ def timeline_rows(
     }
     # Only companies the reader may see, and not in the recycle bin, are named (the others show as their
     # number), as everywhere else.
-    company_ids = access.visible_company_ids(member, refs["company"] | refs["parent"])
-    if company_ids:
-        names["company"] = dict(
-            Company.all_objects.filter(
-                workspace_id=member.workspace_id, pk__in=company_ids, deleted_at__isnull=True
-            ).values_list("pk", "name")
-        )
+    names["company"] = access.company_names(member, refs["company"] | refs["parent"])
     names["parent"] = names["company"]
     if refs["lifecycle_stage"]:
         names["lifecycle_stage"] = {
