@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import uuid
 from typing import TYPE_CHECKING, Any
 
@@ -16,8 +17,13 @@ if TYPE_CHECKING:
     from peyvand.accounts.models import Membership
 
 
+_AS_IS = frozenset({str, int, bool, float, list, dict, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """A JSON-safe form of a field value (foreign keys as ids)."""
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -27,18 +33,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def audited_fields(record: models.Model) -> list[models.Field]:
-    exclude: frozenset[str] = getattr(record, "AUDIT_EXCLUDE", frozenset())
-    return [
+@functools.cache
+def audited_fields(model: type[models.Model]) -> tuple[models.Field, ...]:
+    exclude: frozenset[str] = getattr(model, "AUDIT_EXCLUDE", frozenset())
+    return tuple(
         field
-        for field in record._meta.concrete_fields
+        for field in model._meta.concrete_fields
         if field.name not in exclude and not field.primary_key and field.name != "workspace"
-    ]
+    )
 
 
 def snapshot(record: models.Model) -> dict[str, Any]:
     """The audited fields of `record` as plain values; call before changing it."""
-    return {field.name: _plain(getattr(record, field.attname)) for field in audited_fields(record)}
+    return {field.name: _plain(getattr(record, field.attname)) for field in audited_fields(type(record))}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

@@ -44,6 +44,7 @@ _AS_IS = frozenset(
 # Parameters one statement may carry: SQLite ≥ 3.32 allows 32,766, PostgreSQL's protocol 65,535.
 _MAX_PARAMS = {"sqlite": 32_000, "postgresql": 65_000}
 _MAX_ROWS = 2_000
+_NOTHING = object()
 
 
 def _converters(fields: Sequence[models.Field[Any, Any]]) -> list[Any]:
@@ -130,12 +131,22 @@ def insert_rows(
                     keys.extend(row[0] for row in cursor.fetchall())
         chunk, count = [], 0
 
+    # Per column, the last value converted and its database form: a batch's timestamp is one object on
+    # every row, and most JSON values are the same empty list or dict.
+    last_in: list[Any] = [_NOTHING] * width
+    last_out: list[Any] = [None] * width
     for row in rows:
-        for value, field in zip((*row, *defaults) if defaults else row, converters, strict=True):
+        for column, (value, field) in enumerate(
+            zip((*row, *defaults) if defaults else row, converters, strict=True)
+        ):
             if field is None or value is None:
                 chunk.append(value)
+            elif value is last_in[column] or (not value and value == last_in[column]):
+                chunk.append(last_out[column])
             else:
-                chunk.append(field.get_db_prep_save(value, connection))
+                prepared = field.get_db_prep_save(value, connection)
+                last_in[column], last_out[column] = value, prepared
+                chunk.append(prepared)
         count += 1
         if count >= per_statement:
             flush()

@@ -56,3 +56,20 @@ def test_insert_rows_ignores_conflicts_only_when_asked(world):
 def test_insert_rows_with_nothing_writes_nothing(world):
     assert bulk.insert_rows(Tag, ["workspace", "name"], [], returning=True) == []
     bulk.insert_objects(Tag, [])
+
+
+def test_insert_rows_converts_each_rows_own_values(world):
+    """Repeated values (one timestamp object, empty JSON) are converted once; the others row by row."""
+    first = datetime.datetime(2026, 3, 20, 12, 30, tzinfo=datetime.UTC)
+    second = first + datetime.timedelta(days=1)
+    values = [({}, first), ({}, first), ([], first), ({"a": 1}, second), ({}, second), ({"a": 2}, second)]
+    keys = bulk.insert_rows(
+        AuditEntry,
+        ["workspace", "actor_label", "action", "entity", "record_id", "changes", "created_at"],
+        [(world.workspace.pk, "o", AuditEntry.Action.CREATE, "tag", "1", c, w) for c, w in values],
+        returning=True,
+    )
+    stored = dict(AuditEntry.objects.filter(pk__in=keys).values_list("pk", "changes"))
+    assert [stored[k] for k in keys] == [c for c, _when in values]
+    when = dict(AuditEntry.objects.filter(pk__in=keys).values_list("pk", "created_at"))
+    assert [when[k] for k in keys] == [w for _c, w in values]
