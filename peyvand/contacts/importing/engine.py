@@ -72,6 +72,7 @@ class CleanRow:
     tags: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     pending_phones: list[tuple[str, str, str]] = field(default_factory=list)  # (column, typed, label)
+    columns: dict[str, str] = field(default_factory=dict)  # target → the first column that filled it
 
 
 def parse_any_date(text: str, language: str) -> datetime.date:
@@ -185,6 +186,7 @@ class RowCleaner:
             mapped.append(raw)
             if not raw:
                 continue
+            row.columns.setdefault(target, header)
             try:
                 self._one(target, raw, header, values, emails, phones, address, social, custom, row)
             except ValidationError as error:
@@ -495,6 +497,22 @@ def apply_batch(
     return result
 
 
+def _field_problems(row: CleanRow, error: DomainError) -> list[Problem]:
+    """A record the row makes fails a field's check: one problem per field, under the column it came from
+    (a contact's `email` is its first e-mail address)."""
+    if not error.fields:
+        return [Problem(row.number, "", "", _problem_text(error))]
+    problems = []
+    for name, messages in error.fields.items():
+        value = row.values.get(name, "")
+        if name in ("email", "phone") and not value:
+            points = row.values.get(f"{name}s") or [{}]
+            value = points[0].get("email" if name == "email" else "number", "")
+        column = row.columns.get(name) or row.columns.get("mobile" if name == "phone" else name) or name
+        problems.append(Problem(row.number, column, str(value)[:200], " ".join(map(str, messages))))
+    return problems
+
+
 def _problem_text(error: DomainError) -> str:
     details = "; ".join(
         f"{name}: {' '.join(map(str, messages))}" for name, messages in (error.fields or {}).items()
@@ -585,8 +603,22 @@ def _audit_created(actor: Membership, entity: str, records: list[Any], now: date
     )
 
 
-# References the importer looked up itself (validating them again would cost a query per row and field).
-_KNOWN_REFERENCES = ["tags", "workspace", "company", "owner", "lifecycle_stage", "deleted_by"]
+# Columns an import always fills, from its own lookups (the references: validating them again would cost a
+# query per row and field) or derivations (built within their limits).
+_KNOWN = frozenset(
+    {"workspace", "company", "parent", "owner", "lifecycle_stage", "name_normalized", "sort_key"}
+)
+
+
+def _check(record: Any, filled: Any) -> None:
+    """Django's validation of the fields a row filled (each one's length, choices and format), plus the
+    copies a contact keeps of its name, e-mail and phone. The other fields hold their defaults."""
+    checked = {*filled, "display_name", "email", "phone"} - _KNOWN
+    exclude = [f.name for f in record._meta.fields if f.name not in checked]
+    try:
+        record.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        raise ValidationFailedError.from_django(error) from error
 
 
 def _create(
@@ -634,7 +666,7 @@ def _create(
                     defs=defs,
                 )
                 record._import_points = (emails, phones)
-                services.full_clean(record, exclude=_KNOWN_REFERENCES)
+                _check(record, values)
             else:
                 values.pop("custom", None)
                 if values.get("website") and not values.get("domain"):
@@ -644,9 +676,9 @@ def _create(
                 record = Company(workspace_id=actor.workspace_id, created_at=now, updated_at=now, **values)
                 record.custom = row.values.get("custom", {})
                 services.company_derive(record, language=language, defs=defs)
-                services.full_clean(record, exclude=[*_KNOWN_REFERENCES, "parent"])
+                _check(record, values)
         except DomainError as error:
-            result.problems.append(Problem(row.number, "", "", _problem_text(error)))
+            result.problems.extend(_field_problems(row, error))
             continue
         ready.append((row, record))
         tag_names.update(row.tags)

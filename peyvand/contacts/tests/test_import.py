@@ -116,6 +116,27 @@ def test_bad_rows_are_reported_and_good_rows_go_in(iran, tmp_path):
     assert "'=HYPERLINK" in report or Contact.objects.filter(last_name="Evil").exists()
 
 
+def test_values_over_a_fields_limit_are_reported_with_the_row(iran, tmp_path):
+    """The importer checks each field a row fills (and the contact's copy of its primary e-mail), so a
+    value the cleaner lets through but the column cannot hold is a reported row, not a database error."""
+    long_email = "x" * 64 + "@" + ("d" * 63 + ".") * 3 + "com"  # a valid address of 260 characters
+    path = tmp_path / "limits.csv"
+    path.write_text(
+        "First name,Email,Website\n"
+        f"Sara,sara@example.com,https://example.com/{'a' * 600}\n"
+        f"Reza,{long_email},\n"
+        "Nima,nima@example.com,https://example.com/\n",
+        encoding="utf-8",
+    )
+    job = _run(iran.owner, "contact", path)
+    report = _report(job)
+    assert (job.created_count, job.error_count) == (1, 2), report
+    assert list(Contact.objects.values_list("first_name", flat=True)) == ["Nima"]
+    problems = {row[0]: row[1:3] for row in csv.reader(io.StringIO(report))}
+    assert problems["2"] == ["Website", f"https://example.com/{'a' * 600}"[:200]]
+    assert problems["3"] == ["Email", long_email[:200]]
+
+
 def test_policies_update_and_create(iran, tmp_path):
     existing = make_contact(iran.owner, "Sara", "Old", emails=["sara@example.com"])
     path = tmp_path / "people.csv"
