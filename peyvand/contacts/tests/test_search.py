@@ -187,6 +187,27 @@ def test_bigrams_function_on_postgresql(world):
             cursor.execute("SELECT pv_bigrams(%s)", [text])
             pieces = cursor.fetchone()[0]
             assert sorted(pieces) == sorted(text[i : i + 2] for i in range(len(text) - 1)), text
+        cursor.execute("SELECT pv_bigrams(NULL)")
+        assert cursor.fetchone()[0] is None
+    # The index still serves the function as a query spells it (both are inlined the same way); enough
+    # rows that the planner prefers a selective index to reading a whole one.
+    Contact.objects.bulk_create(
+        Contact(workspace=world.workspace, first_name=f"p{n}", search_text=f"n:p{n:05d}") for n in range(3000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('contact_search_bigram')")
+        cursor.execute("ANALYZE contacts_contact")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "EXPLAIN SELECT id FROM contacts_contact WHERE deleted_at IS NULL "
+            "AND pv_bigrams(search_text) @> ARRAY['ka']"
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "contact_search_bigram" in plan, plan
+    # The function splits its pieces at U+001F, which search texts never hold.
+    from peyvand.core.text import normalize_compact
+
+    assert "\x1f" not in normalize_compact("a\x1fb\x1f")
 
 
 def test_page_plan_only_for_selective_name_pages_on_postgresql(world):
