@@ -9,7 +9,8 @@ rows per statement as the database allows, and read the new primary keys back wi
 order, as `bulk_create` itself relies on, on both databases).
 
 They write exactly the given values: no signals, no `auto_now`, no validation — callers validate first (the
-importer runs `full_clean` on every record) and set timestamps themselves.
+importer checks every record's filled fields) and set timestamps themselves. A value object must not change
+while the rows are read: a column's value seen again is not converted again.
 """
 
 from __future__ import annotations
@@ -141,7 +142,9 @@ def insert_rows(
         ):
             if field is None or value is None:
                 chunk.append(value)
-            elif value is last_in[column] or (not value and value == last_in[column]):
+            elif value is last_in[column] or (
+                not value and type(value) is type(last_in[column]) and value == last_in[column]
+            ):
                 chunk.append(last_out[column])
             else:
                 prepared = field.get_db_prep_save(value, connection)

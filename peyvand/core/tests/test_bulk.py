@@ -63,6 +63,7 @@ def test_insert_rows_converts_each_rows_own_values(world):
     first = datetime.datetime(2026, 3, 20, 12, 30, tzinfo=datetime.UTC)
     second = first + datetime.timedelta(days=1)
     values = [({}, first), ({}, first), ([], first), ({"a": 1}, second), ({}, second), ({"a": 2}, second)]
+    values += [(0, first), (False, first), (0.0, first), ("", first), ([], second)]
     keys = bulk.insert_rows(
         AuditEntry,
         ["workspace", "actor_label", "action", "entity", "record_id", "changes", "created_at"],
@@ -71,5 +72,6 @@ def test_insert_rows_converts_each_rows_own_values(world):
     )
     stored = dict(AuditEntry.objects.filter(pk__in=keys).values_list("pk", "changes"))
     assert [stored[k] for k in keys] == [c for c, _when in values]
+    assert [type(stored[k]) for k in keys] == [type(c) for c, _when in values]
     when = dict(AuditEntry.objects.filter(pk__in=keys).values_list("pk", "created_at"))
     assert [when[k] for k in keys] == [w for _c, w in values]
