@@ -89,6 +89,9 @@ def format_phone(e164: str, region: str = "") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+EMAIL_MAX_LENGTH = 254
+
+
 def normalize_email(raw: str) -> str:
     """A trimmed address with a lower-case domain; ValidationError naming the address if it is not one."""
     text = (raw or "").strip()
@@ -97,6 +100,12 @@ def normalize_email(raw: str) -> str:
     local, at, domain = text.rpartition("@")
     if at:
         text = f"{local}@{domain.lower()}"
+    if len(text) > EMAIL_MAX_LENGTH:  # what mail servers accept (RFC 5321) and what the columns hold
+        raise ValidationError(
+            _("“%(value)s” is too long for an e-mail address (%(limit)s characters at most)."),
+            code="invalid_email",
+            params={"value": f"{text[:40]}…", "limit": EMAIL_MAX_LENGTH},
+        )
     try:
         validate_email(text)
     except ValidationError as error:

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -221,6 +221,8 @@ class RowCleaner:
             if full and not (values.get("first_name") or values.get("last_name")):
                 first, _sep, last = full.partition(" ")
                 values["first_name"], values["last_name"] = first, last
+                row.columns.setdefault("first_name", row.columns.get("full_name", ""))
+                row.columns.setdefault("last_name", row.columns.get("full_name", ""))
             if not (values.get("first_name") or values.get("last_name") or emails or phones):
                 fail("", "", _("A contact needs a name, an e-mail address or a phone number."))
         elif not values.get("name"):
@@ -497,9 +499,9 @@ def apply_batch(
     return result
 
 
-def _field_problems(row: CleanRow, error: DomainError) -> list[Problem]:
+def _field_problems(model: Any, row: CleanRow, error: DomainError) -> list[Problem]:
     """A record the row makes fails a field's check: one problem per field, under the column it came from
-    (a contact's `email` is its first e-mail address)."""
+    (a contact's `email` is its first e-mail address), or the field's name when no column filled it."""
     if not error.fields:
         return [Problem(row.number, "", "", _problem_text(error))]
     problems = []
@@ -508,7 +510,12 @@ def _field_problems(row: CleanRow, error: DomainError) -> list[Problem]:
         if name in ("email", "phone") and not value:
             points = row.values.get(f"{name}s") or [{}]
             value = points[0].get("email" if name == "email" else "number", "")
-        column = row.columns.get(name) or row.columns.get("mobile" if name == "phone" else name) or name
+        column = row.columns.get(name) or row.columns.get("mobile" if name == "phone" else name)
+        if not column:
+            try:
+                column = str(model._meta.get_field(name).verbose_name)
+            except FieldDoesNotExist:
+                column = ""
         problems.append(Problem(row.number, column, str(value)[:200], " ".join(map(str, messages))))
     return problems
 
@@ -678,7 +685,7 @@ def _create(
                 services.company_derive(record, language=language, defs=defs)
                 _check(record, values)
         except DomainError as error:
-            result.problems.extend(_field_problems(row, error))
+            result.problems.extend(_field_problems(Contact if entity == "contact" else Company, row, error))
             continue
         ready.append((row, record))
         tag_names.update(row.tags)

@@ -137,6 +137,24 @@ def test_values_over_a_fields_limit_are_reported_with_the_row(iran, tmp_path):
     assert problems["3"] == ["Email", long_email[:200]]
 
 
+def test_a_long_name_or_second_address_is_reported_under_its_column(iran, tmp_path):
+    long_email = "x" * 64 + "@" + ("d" * 63 + ".") * 3 + "com"
+    path = tmp_path / "more-limits.csv"
+    path.write_text(
+        "Full name,Email,Other email\n"
+        f"{'N' * 150},long@example.com,\n"
+        f"Reza Karimi,reza@example.com,{long_email}\n"
+        "Nima Rad,nima@example.com,\n",
+        encoding="utf-8",
+    )
+    job = _run(iran.owner, "contact", path, mapping=["full_name", "email", "email"])
+    report = _report(job)
+    assert job.status == ImportJob.Status.DONE, job.last_error
+    assert (job.created_count, job.error_count) == (1, 2), report
+    problems = {row[0]: row[1] for row in csv.reader(io.StringIO(report))}
+    assert problems["2"] == "Full name" and problems["3"] == "Other email"
+
+
 def test_policies_update_and_create(iran, tmp_path):
     existing = make_contact(iran.owner, "Sara", "Old", emails=["sara@example.com"])
     path = tmp_path / "people.csv"

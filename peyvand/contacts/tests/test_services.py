@@ -85,6 +85,10 @@ def test_unparseable_phone_and_email_name_the_field(iran):
     with pytest.raises(ValidationFailedError) as error:
         make_contact(iran.owner, emails=["not-an-address"])
     assert "emails" in error.value.fields
+    too_long = "x" * 64 + "@" + ("d" * 63 + ".") * 3 + "com"  # well-formed, 260 characters
+    with pytest.raises(ValidationFailedError) as error:
+        make_contact(iran.owner, emails=["ok@example.com", too_long])
+    assert "254" in " ".join(error.value.fields["emails"])
     assert not Contact.objects.exists()
 
 
