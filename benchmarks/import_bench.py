@@ -81,7 +81,7 @@ def write_csv(path: Path, rows: int, seed: int = 1405, offset: int = 0) -> None:
             elif language == "th":
                 phone = f"+66 9{m % 9 + 1} {m // 10000 % 1000:03d} {m % 10000:04d}"
             else:
-                phone = f"+44 20 7{m // 10000 % 1000:03d} {m % 10000:04d}"
+                phone = f"+44 20 8{m // 10000 % 1000:03d} {m % 10000:04d}"
             writer.writerow(
                 [
                     first,

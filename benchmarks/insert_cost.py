@@ -3,11 +3,12 @@
     .venv/bin/python benchmarks/insert_cost.py --onto /var/tmp/peyvand-1m [--rows 20000] [--rounds 2]
 
 `--onto` is a `contacts_bench.py --keep` directory (its PostgreSQL cluster is started and stopped). Inside
-transactions that are rolled back — the database is left as it was — copies of existing contacts are inserted
-in statements of 1,000 rows, first with every index, then with one group of indexes dropped, then with all
-but the primary key dropped. The GIN indexes' pending lists are flushed before the clock stops, so their
-whole cost is counted. Each variant runs `--rounds` times on different rows (after one unmeasured warm-up
-round); the median is printed in µs a row, with each group's share (all − without it).
+transactions that are rolled back — no row is left behind, though the id sequence moves on — copies of
+existing contacts are inserted in statements of 1,000 rows, first with every index, then with one group of
+indexes dropped, then with all but the primary key dropped. The GIN indexes' pending lists are flushed
+before the clock stops, so their whole cost is counted. Each variant runs `--rounds` times on different rows
+(after one unmeasured warm-up round); the median is printed in µs a row, with each group's share (all −
+without it).
 
 This is the floor under an import into that database: the server's own work for a contact row, before
 e-mails, phones, tags, audit entries and fingerprints, and before any Python. An import's rows/s cannot be

@@ -123,7 +123,7 @@ TEMPLATES = [
     }
 ]
 
-# Form widgets are drawn with Django's own Jinja2 widget templates: the same HTML, about three times faster
+# Form widgets are drawn with Django's own Jinja2 widget templates: equivalent HTML, about three times faster
 # than through the template engine (a list page's filter panel took ~11 ms of its ~50).
 FORM_RENDERER = "django.forms.renderers.Jinja2"
 
