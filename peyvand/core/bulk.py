@@ -116,17 +116,18 @@ def insert_rows(
             return
         # Only quoted identifiers and placeholders are spliced in; every value is a parameter.
         sql = f"INSERT INTO {table} ({names}) VALUES {_placeholders(count, width, native)}{conflict}{tail}"  # noqa: S608
-        with connection.cursor() as cursor:
-            if native:
-                import psycopg  # PostgreSQL's driver, only needed there
+        if native:
+            import psycopg  # PostgreSQL's driver, only needed there
 
-                # psycopg's own cursor with PostgreSQL's $n placeholders: the client-side cursor Django uses
-                # parses a query of 30,000 %s in Python, which took a third of an import's time.
-                with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as raw:
-                    raw.execute(sql, chunk)
-                    if returning:
-                        keys.extend(row[0] for row in raw.fetchall())
-            else:
+            # psycopg's own cursor with PostgreSQL's $n placeholders: the client-side cursor Django uses
+            # parses a query of 30,000 %s in Python, which took a third of an import's time.
+            connection.ensure_connection()
+            with connection.wrap_database_errors, psycopg.RawCursor(connection.connection) as raw:
+                raw.execute(sql, chunk)
+                if returning:
+                    keys.extend(row[0] for row in raw.fetchall())
+        else:
+            with connection.cursor() as cursor:
                 cursor.execute(sql, chunk)
                 if returning:
                     keys.extend(row[0] for row in cursor.fetchall())
