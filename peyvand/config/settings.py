@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "peyvand.core",
     "peyvand.accounts",
     "peyvand.contacts",
+    "peyvand.deals",
 ]
 
 MIDDLEWARE = [
