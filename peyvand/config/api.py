@@ -26,3 +26,4 @@ api.add_router("/", "peyvand.contacts.api_merges.router")  # before /contacts/{c
 api.add_router("/", "peyvand.contacts.api.router")
 api.add_router("/", "peyvand.contacts.api_imports.router")
 api.add_router("/", "peyvand.contacts.api_views.router")
+api.add_router("/", "peyvand.deals.api.router")

@@ -260,6 +260,14 @@ def round_amount(amount: Any, currency: str) -> decimal.Decimal:
     return rounded
 
 
+def amount_of(deal: Deal) -> decimal.Decimal:
+    """The deal's value with as many decimals as its currency has (stored with four)."""
+    places = get_currency_precision(deal.currency)
+    return decimal.Decimal(deal.amount).quantize(
+        decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP
+    )
+
+
 def _enter_stage(deal: Deal, actor: Membership | None, when: Any) -> None:
     DealStageEntry.objects.create(
         workspace_id=deal.workspace_id,

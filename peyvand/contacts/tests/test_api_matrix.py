@@ -398,8 +398,9 @@ MATRIX: dict[str, dict[str, int]] = {
 def _contacts_operations() -> set[tuple[str, str]]:
     from peyvand.config.api import api
 
-    # Imports (multipart uploads) have their own matrix: test_import_api.py::test_import_permission_matrix.
-    accounts_tags = {"accounts", "imports"}
+    # Imports (multipart uploads) have their own matrix: test_import_api.py::test_import_permission_matrix;
+    # deals theirs: peyvand/deals/tests/test_api.py.
+    accounts_tags = {"accounts", "imports", "deals"}
     return {
         (method.upper(), template)
         for template, item in api.get_openapi_schema()["paths"].items()
