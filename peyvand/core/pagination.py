@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import decimal
 import json
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -35,7 +36,10 @@ class Page(Generic[T]):
 
 def encode_cursor(values: list[Any]) -> str:
     """The cursor of a row whose ordering values (the ordering field, then the id) are `values`."""
-    plain = [v.isoformat() if isinstance(v, datetime.datetime) else v for v in values]
+    plain = [
+        v.isoformat() if isinstance(v, datetime.datetime) else str(v) if isinstance(v, decimal.Decimal) else v
+        for v in values
+    ]
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
@@ -95,7 +99,7 @@ def _cursor_values(queryset: models.QuerySet[Any], ordering: str, cursor: str) -
             raise TypeError
         else:
             last_value = model_field.to_python(last_value)
-        if last_value is None:
+        if last_value is None or (isinstance(last_value, decimal.Decimal) and not last_value.is_finite()):
             raise ValueError
         return [last_value, int(last_id)]
     except (ValueError, TypeError, OverflowError, DjangoValidationError) as error:  # [1e400] is infinity

@@ -11,7 +11,7 @@ from ninja import Query, Router
 from ninja.responses import Status
 
 from peyvand.accounts.models import Membership
-from peyvand.accounts.policy import Action
+from peyvand.accounts.policy import Action, hidden_fields
 from peyvand.contacts.access import linkable_company, owner_of, shown_company_ids
 from peyvand.contacts.api_output import member_ref, redacted
 from peyvand.core import recycle
@@ -41,6 +41,15 @@ from peyvand.deals.schemas import (
 )
 
 router = Router(tags=["deals"])
+
+# A list filter and the field rule that hides what it filters by (filtering would reveal it row by row).
+_FILTER_RULES = {
+    "pipeline_id": "pipeline",
+    "stage_id": "stage",
+    "owner_id": "owner",
+    "company_id": "company",
+    "status": "stage",
+}
 
 DEAL_ORDERINGS = {
     "-created": "-created_at",
@@ -121,7 +130,10 @@ def deals_out(member: Membership, deals: list[Deal]) -> list[dict[str, Any]]:
             "updated_at": deal.updated_at,
             "version": deal.version,
         }
-        result.append(redacted(member, "deal", data))
+        shown = redacted(member, "deal", data)
+        if shown["stage"] is None:  # when a deal entered its stage tells which stage it is in
+            shown["stage_entered_at"] = None
+        result.append(shown)
     return result
 
 
@@ -140,6 +152,8 @@ def _with_related(qs: Any) -> Any:
 def list_pipelines(request: HttpRequest) -> dict[str, Any]:
     """The workspace's pipelines in order, each with its stages and their win probabilities."""
     member = _member(request)
+    if member.scope_for("deal", Action.VIEW) == "none":
+        return {"items": [], "next_cursor": None}
     services.pipeline_ensure_default(member.workspace_id)
     pipelines = access.pipelines_visible_to(member).prefetch_related("stages")
     return {"items": [pipeline_out(p) for p in pipelines], "next_cursor": None}
@@ -213,11 +227,14 @@ def create_lost_reason(request: HttpRequest, payload: LostReasonIn) -> Status:
 def update_lost_reason(request: HttpRequest, reason_id: int, payload: LostReasonPatchIn) -> dict[str, Any]:
     member = _member(request)
     reason = access.access_lost_reason(member=member, reason_id=reason_id, action=Action.CHANGE)
+    version, precondition = expected_version(request, payload.expected_version)
     services.lost_reason_save(
         actor=member,
         reason=reason,
         name=payload.name if payload.name is not None else reason.label,
         is_active=payload.is_active if payload.is_active is not None else reason.is_active,
+        expected_version=version,
+        precondition=precondition,
     )
     return reason_out(LostReason.objects.get(pk=reason.pk))
 
@@ -268,6 +285,16 @@ def list_deals(request: HttpRequest, filters: Query[DealListQuery]) -> dict[str,
         )
     if filters.status is not None and filters.status not in DealStatus.values:
         raise ValidationFailedError(fields={"status": [_("Choose open, won or lost.")]})
+    hidden = hidden_fields(member, "deal")
+    refused = {
+        name: [_("You may not filter by this field.")]
+        for name, rule in _FILTER_RULES.items()
+        if rule in hidden and getattr(filters, name) is not None
+    }
+    if DEAL_ORDERINGS[filters.ordering].lstrip("-") in hidden:
+        refused["ordering"] = [_("You may not order by this field.")]
+    if refused:
+        raise ValidationFailedError(fields=refused)
     qs = access.deals_visible_to(member)
     for name in ("pipeline_id", "stage_id", "owner_id", "company_id", "status"):
         value = getattr(filters, name)

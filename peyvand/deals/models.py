@@ -95,6 +95,11 @@ class LostReason(WorkspaceScoped, Versioned):
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "key"], condition=~models.Q(key=""), name="lost_reason_key_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label

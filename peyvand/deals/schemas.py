@@ -87,6 +87,7 @@ class LostReasonIn(InSchema):
 class LostReasonPatchIn(InSchema):
     name: str | None = Field(None, max_length=100)
     is_active: bool | None = None
+    expected_version: int | None = None
 
 
 class DealOut(OutSchema):
@@ -104,7 +105,7 @@ class DealOut(OutSchema):
     lost_reason: RefOut | None
     lost_note: str | None
     closed_at: datetime.datetime | None
-    stage_entered_at: datetime.datetime
+    stage_entered_at: datetime.datetime | None
     created_at: datetime.datetime
     updated_at: datetime.datetime
     version: int
@@ -155,6 +156,6 @@ class DealListQuery(QueryIn):
     status: str | None = Field(None, description="open, won or lost")
     owner_id: int | None = None
     company_id: int | None = None
-    ordering: str = Field("-created", description="-created, created, title, -title, -amount, amount, close")
+    ordering: str = Field("-created", description="-created, created, title, -title, amount, -amount")
     limit: int = Field(50, ge=1, le=200)
     cursor: str | None = None

@@ -7,15 +7,16 @@ import decimal
 from typing import Any
 
 from babel.numbers import get_currency_precision
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, check_writable
-from peyvand.core.audit import audit_change, audit_create, snapshot
+from peyvand.core.audit import audit, audit_change, audit_create, snapshot
 from peyvand.core.errors import ConflictError, PermissionDeniedError, ValidationFailedError
 from peyvand.core.events import emit
+from peyvand.core.models import AuditEntry
 from peyvand.core.versioning import check_version, save_versioned
 from peyvand.core.writes import full_clean, record_create, record_update
 from peyvand.deals.choices import (
@@ -31,19 +32,30 @@ from peyvand.deals.models import Deal, DealStageEntry, LostReason, Pipeline, Sta
 
 
 def pipeline_ensure_default(workspace_id: int) -> None:
-    """Give a workspace its starting pipeline and lost reasons if it has never had any (idempotent)."""
+    """Give a workspace its starting pipeline and lost reasons if it has never had any (idempotent; two
+    first uses at once create them once: the loser's insert meets the unique key and is rolled back to its
+    savepoint). System set-up, like the lifecycle list: not audited."""
     if not Pipeline.all_objects.filter(workspace_id=workspace_id).exists():
-        with transaction.atomic():
-            pipeline = Pipeline.objects.create(workspace_id=workspace_id, key="default", position=0)
-            Stage.objects.bulk_create(
-                Stage(workspace_id=workspace_id, pipeline=pipeline, key=key, position=i, probability=chance)
-                for i, (key, _name, chance) in enumerate(DEFAULT_STAGES)
-            )
+        try:
+            with transaction.atomic():
+                pipeline = Pipeline.objects.create(workspace_id=workspace_id, key="default", position=0)
+                Stage.objects.bulk_create(
+                    Stage(
+                        workspace_id=workspace_id, pipeline=pipeline, key=key, position=i, probability=chance
+                    )
+                    for i, (key, _name, chance) in enumerate(DEFAULT_STAGES)
+                )
+        except IntegrityError:
+            pass  # another request made them meanwhile
     if not LostReason.objects.filter(workspace_id=workspace_id).exists():
-        LostReason.objects.bulk_create(
-            LostReason(workspace_id=workspace_id, key=key, position=i)
-            for i, (key, _name) in enumerate(DEFAULT_LOST_REASONS)
-        )
+        try:
+            with transaction.atomic():
+                LostReason.objects.bulk_create(
+                    LostReason(workspace_id=workspace_id, key=key, position=i)
+                    for i, (key, _name) in enumerate(DEFAULT_LOST_REASONS)
+                )
+        except IntegrityError:
+            pass
 
 
 def _clean_stages(stages: Any) -> list[dict[str, Any]]:
@@ -76,6 +88,9 @@ def _clean_stages(stages: Any) -> list[dict[str, Any]]:
                 "probability": probability,
             }
         )
+    ids = [s["id"] for s in cleaned if s["id"] is not None]
+    if any(not isinstance(i, int) or isinstance(i, bool) for i in ids) or len(set(ids)) != len(ids):
+        errors.append(_("Each existing stage may be given once, by its id."))
     if errors:
         raise ValidationFailedError(fields={"stages": errors})
     return cleaned
@@ -117,6 +132,7 @@ def pipeline_create(
         full_clean(record)
         record.save()
         audit_create(actor=actor, record=record)
+        emit(actor.workspace_id, "stage.created", record)
     return pipeline
 
 
@@ -167,6 +183,9 @@ def pipeline_set_stages(
     if unknown:
         raise ValidationFailedError(fields={"stages": [_("A stage given is not in this pipeline.")]})
     removed = [stage for pk, stage in current.items() if pk not in kept]
+    # Lock the stages to remove before looking for deals in them: a deal moving in at the same moment either
+    # committed first (and is seen here) or waits, then finds its stage gone (see _locked_stage).
+    list(Stage.objects.select_for_update().filter(pk__in=[stage.pk for stage in removed]))
     in_use = list(Deal.all_objects.filter(stage__in=removed).values_list("stage_id", flat=True).distinct())
     if in_use:
         names = ", ".join(current[pk].label for pk in in_use)
@@ -174,9 +193,6 @@ def pipeline_set_stages(
             _("Move the deals out of these stages before removing them: %(names)s") % {"names": names}
         )
     for stage in removed:
-        from peyvand.core.audit import audit
-        from peyvand.core.models import AuditEntry
-
         audit(actor=actor, record=stage, action=AuditEntry.Action.DELETE)
         emit(actor.workspace_id, "stage.deleted", stage)
         stage.delete()
@@ -204,7 +220,16 @@ def pipeline_set_stages(
                 allowed=("name", "probability", "position"),
             )
         result.append(stage)
+    before = {"stages": [s.pk for s in current.values()]}
     save_versioned(pipeline, update_fields=[])
+    after = [s.pk for s in result]
+    audit(
+        actor=actor,
+        record=pipeline,
+        action=AuditEntry.Action.UPDATE,
+        changes={"stages": [before["stages"], after]},
+    )
+    emit(actor.workspace_id, "pipeline.stages_changed", pipeline, {"stages": after})
     return result
 
 
@@ -213,10 +238,18 @@ def pipeline_set_stages(
 
 @transaction.atomic
 def lost_reason_save(
-    *, actor: Membership, reason: LostReason | None, name: str, is_active: bool = True
+    *,
+    actor: Membership,
+    reason: LostReason | None,
+    name: str,
+    is_active: bool = True,
+    expected_version: int | None = None,
+    precondition: bool = False,
 ) -> LostReason:
-    """Add a lost reason, or rename / stop offering one (a reason deals name is never deleted)."""
+    """Add a lost reason (after the built-in ones), or rename / stop offering one (a reason deals name is
+    never deleted). If-Match honoured on a change."""
     _require_pipeline_editor(actor)
+    pipeline_ensure_default(actor.workspace_id)
     text = " ".join((name or "").split())[:100]
     if not text:
         raise ValidationFailedError(fields={"name": [_("Enter a name.")]})
@@ -235,6 +268,8 @@ def lost_reason_save(
         record=reason,
         changes={"name": name_change, "is_active": is_active},
         allowed=("name", "is_active"),
+        expected_version=expected_version,
+        precondition=precondition,
     )
     return reason
 
@@ -253,11 +288,10 @@ def round_amount(amount: Any, currency: str) -> decimal.Decimal:
         raise ValidationFailedError(fields={"amount": [_("Enter a number.")]})
     if value < 0:
         raise ValidationFailedError(fields={"amount": [_("The value cannot be negative.")]})
-    places = get_currency_precision(currency)
-    rounded = value.quantize(decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP)
-    if rounded.adjusted() >= 16:
+    if value and value.adjusted() >= 15:  # below 10^15, so rounding up still fits the column's 16 digits
         raise ValidationFailedError(fields={"amount": [_("This value is too large.")]})
-    return rounded
+    places = get_currency_precision(currency)
+    return value.quantize(decimal.Decimal(1).scaleb(-places), rounding=decimal.ROUND_HALF_UP) + 0
 
 
 def amount_of(deal: Deal) -> decimal.Decimal:
@@ -283,6 +317,17 @@ def _leave_stage(deal: Deal, when: Any) -> None:
     DealStageEntry.objects.filter(deal=deal, left_at__isnull=True).update(left_at=when)
 
 
+def _locked_stage(stage: Stage) -> Stage:
+    """`stage`, locked against removal until this transaction ends (PostgreSQL; SQLite writes one at a
+    time anyway); a stage removed meanwhile is a 422 naming `stage_id`."""
+    locked = (
+        Stage.objects.select_for_update(no_key=True).filter(pk=stage.pk).select_related("pipeline").first()
+    )
+    if locked is None:
+        raise ValidationFailedError(fields={"stage_id": [_("This stage no longer exists.")]})
+    return locked
+
+
 def _stage_in(pipeline: Pipeline, stage: Stage | None) -> Stage:
     if stage is None:
         first = pipeline.stages.order_by("position", "id").first()
@@ -303,7 +348,10 @@ def deal_create(*, actor: Membership, data: dict[str, Any]) -> Deal:
     entry; audited; deal.created."""
     if not actor.may(Action.CREATE, entity="deal"):
         raise PermissionDeniedError(_("You may not create deals."))
-    check_writable(actor, "deal", [k for k in data if k not in ("pipeline", "stage")])
+    touched = {name for name, value in data.items() if value not in (None, "")}
+    if data.get("owner") == actor:
+        touched.discard("owner")
+    check_writable(actor, "deal", sorted(touched))
     title = " ".join(str(data.get("title") or "").split())
     if not title:
         raise ValidationFailedError(fields={"title": [_("Enter a title.")]})
@@ -315,7 +363,7 @@ def deal_create(*, actor: Membership, data: dict[str, Any]) -> Deal:
     )
     if pipeline is None:
         raise ValidationFailedError(fields={"pipeline_id": [_("Create a pipeline first.")]})
-    stage = _stage_in(pipeline, data.get("stage"))
+    stage = _locked_stage(_stage_in(pipeline, data.get("stage")))
     currency = str(data.get("currency") or actor.workspace.default_currency).upper()
     owner = data.get("owner") or actor
     if owner != actor and not actor.may(Action.ASSIGN, entity="deal"):
@@ -401,7 +449,7 @@ def deal_move_to_stage(
     check_version(deal, expected_version, precondition=precondition)
     _refuse_closed(deal)
     check_writable(actor, "deal", ["stage"])
-    _stage_in(deal.pipeline, stage)
+    stage = _locked_stage(_stage_in(deal.pipeline, stage))
     before = snapshot(deal)
     now = timezone.now()
     deal.stage = stage
@@ -439,6 +487,8 @@ def deal_lose(
         raise ValidationFailedError(fields={"lost_reason_id": [_("Choose why the deal was lost.")]})
     if reason.workspace_id != deal.workspace_id:
         raise ValidationFailedError(fields={"lost_reason_id": [_("Unknown lost reason.")]})
+    if not reason.is_active:
+        raise ValidationFailedError(fields={"lost_reason_id": [_("This reason is no longer offered.")]})
     return _close(actor, deal, DealStatus.LOST, reason, note, expected_version, precondition)
 
 

@@ -369,3 +369,79 @@ def test_pipelines_list_their_stages_with_probabilities(dw, api_client_for):
         api_client_for(dw.owner), "post", f"{API}/pipelines", {"name": "Tiny", "stages": [{"name": "Only"}]}
     )
     assert bad.status_code == 422 and "stages" in bad.json()["fields"]
+
+
+@pytest.mark.parametrize("ordering", ["-created", "created", "title", "-title", "amount", "-amount"])
+def test_every_ordering_pages_through_every_deal_once(dw, api_client_for, ordering):
+    client = api_client_for(dw.owner)
+    make_deal(dw.owner, "rep deal", amount="100")  # ties on title and amount are broken by id
+    seen, cursor = [], None
+    while True:
+        url = f"{API}/deals?limit=1&ordering={ordering}" + (f"&cursor={cursor}" if cursor else "")
+        response = send(client, "get", url)
+        assert response.status_code == 200, response.content
+        seen += [d["id"] for d in response.json()["items"]]
+        cursor = response.json()["next_cursor"]
+        if not cursor:
+            break
+    assert sorted(seen) == sorted(Deal.objects.filter(workspace=dw.workspace).values_list("pk", flat=True))
+
+
+def test_a_stage_list_naming_a_stage_twice_is_refused_whole(dw, api_client_for):
+    client = api_client_for(dw.owner)
+    before = db_state()
+    same_stage = [{"id": dw.stages[0].pk, "name": "X", "probability": 5}] * 3
+    response = send(client, "put", f"{API}/pipelines/{dw.pipeline.pk}/stages", {"stages": same_stage})
+    assert response.status_code == 422 and "stages" in response.json()["fields"]
+    assert_unchanged(before)
+
+
+def test_a_member_who_sees_no_deals_sees_no_pipeline_and_creates_none(world, api_client_for):
+    role = world.support.role
+    role.permissions = {**role.permissions, "deal": {}}
+    role.save(update_fields=["permissions"])
+    client = api_client_for(world.support)
+    for path in ("pipelines", "lost-reasons", "deals"):
+        assert send(client, "get", f"{API}/{path}").json()["items"] == []
+    assert not Pipeline.all_objects.exists() and not LostReason.objects.exists()
+
+
+def test_filters_and_orderings_on_hidden_fields_are_refused(dw, api_client_for):
+    account_services.role_update(
+        actor=dw.owner,
+        role=dw.rep.role,
+        changes={"field_rules": {"deal": {"owner": "hidden", "stage": "hidden", "amount": "hidden"}}},
+    )
+    client = api_client_for(dw.rep)
+    for query, field in (
+        (f"owner_id={dw.rep.pk}", "owner_id"),
+        (f"stage_id={dw.stages[0].pk}", "stage_id"),
+        ("status=won", "status"),
+        ("ordering=-amount", "ordering"),
+    ):
+        response = send(client, "get", f"{API}/deals?{query}")
+        assert response.status_code == 422 and field in response.json()["fields"], query
+    body = send(client, "get", f"{API}/deals/{dw.rep_deal.pk}").json()
+    assert body["stage"] is None and body["stage_entered_at"] is None and body["owner"] is None
+
+
+def test_field_rules_on_create(dw, api_client_for):
+    account_services.role_update(
+        actor=dw.owner,
+        role=dw.rep.role,
+        changes={"field_rules": {"deal": {"stage": "read_only", "owner": "read_only"}}},
+    )
+    client = api_client_for(dw.rep)
+    refused = send(client, "post", f"{API}/deals", {"title": "X", "stage_id": dw.stages[3].pk})
+    assert refused.status_code == 403 and "stage" in refused.json()["fields"]
+    mine = send(client, "post", f"{API}/deals", {"title": "Y", "owner_id": dw.rep.pk})
+    assert mine.status_code == 201 and mine.json()["stage"]["id"] == dw.stages[0].pk
+
+
+def test_lost_reasons_honour_if_match_and_a_retired_one_cannot_be_chosen(dw, api_client_for):
+    client = api_client_for(dw.owner)
+    url = f"{API}/lost-reasons/{dw.reason.pk}"
+    assert send(client, "patch", url, {"is_active": False}, HTTP_IF_MATCH="9").status_code == 412
+    assert send(client, "patch", url, {"is_active": False}, HTTP_IF_MATCH="1").status_code == 200
+    response = send(client, "post", f"{API}/deals/{dw.rep_deal.pk}/lose", {"lost_reason_id": dw.reason.pk})
+    assert response.status_code == 422 and "lost_reason_id" in response.json()["fields"]

@@ -255,3 +255,18 @@ def test_a_rep_may_not_give_a_new_deal_to_someone_else(world):
     with pytest.raises(PermissionDeniedError):
         make_deal(world.rep, owner=world.teammate)
     assert make_deal(world.manager, owner=world.rep).owner == world.rep
+
+
+def test_huge_or_odd_amounts_are_field_errors_not_crashes(world):
+    for typed in ("1e30", "1e15", "Infinity", "-0.001", "1,2,3x"):
+        with pytest.raises(ValidationFailedError) as error:
+            services.round_amount(typed, "USD")
+        assert "amount" in error.value.fields, typed
+    assert str(services.round_amount("-0", "USD")) == "0.00"
+    assert services.round_amount("999999999999999.994", "USD") == decimal.Decimal("999999999999999.99")
+
+
+def test_the_first_lost_reason_a_workspace_adds_comes_after_the_built_in_ones(world):
+    added = services.lost_reason_save(actor=world.owner, reason=None, name="Merged")
+    reasons = list(LostReason.objects.filter(workspace=world.workspace))
+    assert len(reasons) == 7 and reasons[-1] == added
