@@ -23,6 +23,20 @@ def require(member: Membership, action: str, entity: str, message: str | None = 
         raise PermissionDeniedError(message)
 
 
+def access_binned(*, member: Membership, model: type[Any], entity: str, record_id: int) -> Any:
+    """A record of the recycle bin that the member could see when it was alive (else 404) and may delete —
+    the permission restoring takes (else 403)."""
+    from peyvand.core import recycle
+
+    rows: Any = recycle.deleted_rows(model, member.workspace_id)
+    record = rows.within_scope(member.scope_for(entity, Action.VIEW), member).filter(pk=record_id).first()
+    if record is None:
+        raise NotFoundError()
+    if not member.may(Action.DELETE, record, entity=entity):
+        raise PermissionDeniedError()
+    return record
+
+
 def _check(member: Membership, record: Any, action: str) -> Any:
     if action != Action.VIEW and not member.may(action, record):
         raise PermissionDeniedError()

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
-from peyvand.accounts.access import require
+from peyvand.accounts.access import access_binned, require
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields
 from peyvand.contacts import access, exporting, saved_views, selectors, services
@@ -155,17 +155,6 @@ def _page_params(
     other parameters overriding it (the caller's own permissions still decide which rows are listed)."""
     params, _view = saved_views.view_query(member, entity, request.GET)
     return selectors.parse_filters(params, orderings=orderings)
-
-
-def _deleted(member: Membership, model: type[Model], entity: str, record_id: int) -> Any:
-    """A record of the recycle bin the member could see when alive (else 404) and may delete (else 403)."""
-    rows: Any = recycle.deleted_rows(model, member.workspace_id)
-    record = rows.within_scope(member.scope_for(entity, Action.VIEW), member).filter(pk=record_id).first()
-    if record is None:
-        raise NotFoundError()
-    if not member.may(Action.DELETE, record, entity=entity):
-        raise PermissionDeniedError()
-    return record
 
 
 def _error_of(error: DomainError) -> dict[str, Any]:
@@ -324,7 +313,7 @@ def delete_contact(request: HttpRequest, contact_id: int) -> Status:
 @router.post("/contacts/{contact_id}/restore", response={200: ContactOut, **ERRORS_WRITE})
 def restore_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     member = _member(request)
-    contact = _deleted(member, Contact, "contact", contact_id)
+    contact = access_binned(member=member, model=Contact, entity="contact", record_id=contact_id)
     recycle.restore(actor=member, record=contact)
     return contact_out(member, reload_contacts([contact.pk])[0])
 
@@ -503,7 +492,7 @@ def delete_company(request: HttpRequest, company_id: int) -> Status:
 )
 def restore_company(request: HttpRequest, company_id: int) -> dict[str, Any]:
     member = _member(request)
-    company = _deleted(member, Company, "company", company_id)
+    company = access_binned(member=member, model=Company, entity="company", record_id=company_id)
     recycle.restore(actor=member, record=company)
     return company_out(member, reload_companies([company.pk])[0])
 

@@ -36,11 +36,23 @@ def access_deal(*, member: Membership, deal_id: int, action: str = Action.VIEW) 
     return deal
 
 
+def sees_deals(member: Membership) -> bool:
+    """Whether the member may see any deal, and so the pipelines, stages and lost reasons."""
+    return member.scope_for("deal", Action.VIEW) != "none"
+
+
 def pipelines_visible_to(member: Membership) -> ScopedQuerySet:
     """The workspace's live pipelines, for a member who may see deals at all."""
-    if member.scope_for("deal", Action.VIEW) == "none":
+    if not sees_deals(member):
         return Pipeline.objects.none()  # type: ignore[return-value]
     return Pipeline.objects.in_workspace(member.workspace_id)
+
+
+def lost_reasons_visible_to(member: Membership) -> ScopedQuerySet:
+    """The workspace's lost reasons (offered and retired), for a member who may see deals at all."""
+    if not sees_deals(member):
+        return LostReason.objects.none()  # type: ignore[return-value]
+    return LostReason.objects.in_workspace(member.workspace_id)
 
 
 def may_edit_pipelines(member: Membership) -> bool:
@@ -73,9 +85,7 @@ def access_stage(*, member: Membership, stage_id: int) -> Stage:
 
 
 def access_lost_reason(*, member: Membership, reason_id: int, action: str = Action.VIEW) -> LostReason:
-    if member.scope_for("deal", Action.VIEW) == "none":
-        raise NotFoundError(_("Lost reason not found."))
-    reason = LostReason.objects.filter(pk=reason_id, workspace_id=member.workspace_id).first()
+    reason = lost_reasons_visible_to(member).filter(pk=reason_id).first()
     if reason is None:
         raise NotFoundError(_("Lost reason not found."))
     if action != Action.VIEW and not may_edit_pipelines(member):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router
 from ninja.responses import Status
 
+from peyvand.accounts.access import access_binned
 from peyvand.accounts.models import Membership
 from peyvand.accounts.policy import Action, hidden_fields
 from peyvand.contacts.access import linkable_company, owner_of, shown_company_ids
@@ -152,9 +153,8 @@ def _with_related(qs: Any) -> Any:
 def list_pipelines(request: HttpRequest) -> dict[str, Any]:
     """The workspace's pipelines in order, each with its stages and their win probabilities."""
     member = _member(request)
-    if member.scope_for("deal", Action.VIEW) == "none":
-        return {"items": [], "next_cursor": None}
-    services.pipeline_ensure_default(member.workspace_id)
+    if access.sees_deals(member):
+        services.pipeline_ensure_default(member.workspace_id)
     pipelines = access.pipelines_visible_to(member).prefetch_related("stages")
     return {"items": [pipeline_out(p) for p in pipelines], "next_cursor": None}
 
@@ -208,10 +208,9 @@ def set_pipeline_stages(request: HttpRequest, pipeline_id: int, payload: StagesI
 def list_lost_reasons(request: HttpRequest) -> dict[str, Any]:
     """The reasons a lost deal can give, offered ones and retired ones (`is_active`)."""
     member = _member(request)
-    if member.scope_for("deal", Action.VIEW) == "none":
-        return {"items": [], "next_cursor": None}
-    services.pipeline_ensure_default(member.workspace_id)
-    reasons = LostReason.objects.filter(workspace_id=member.workspace_id)
+    if access.sees_deals(member):
+        services.pipeline_ensure_default(member.workspace_id)
+    reasons = access.lost_reasons_visible_to(member)
     return {"items": [reason_out(r) for r in reasons], "next_cursor": None}
 
 
@@ -367,9 +366,10 @@ def win_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
 def lose_deal(request: HttpRequest, deal_id: int, payload: DealLoseIn) -> dict[str, Any]:
     member = _member(request)
     deal = access.access_deal(member=member, deal_id=deal_id, action=Action.CHANGE)
-    reason = LostReason.objects.filter(workspace_id=member.workspace_id, pk=payload.lost_reason_id).first()
-    if reason is None:
-        raise ValidationFailedError(fields={"lost_reason_id": [_("Unknown lost reason.")]})
+    try:
+        reason = access.access_lost_reason(member=member, reason_id=payload.lost_reason_id)
+    except NotFoundError:
+        raise ValidationFailedError(fields={"lost_reason_id": [_("Unknown lost reason.")]}) from None
     version, precondition = expected_version(request, payload.expected_version)
     services.deal_lose(
         actor=member,
@@ -404,11 +404,6 @@ def delete_deal(request: HttpRequest, deal_id: int) -> Status:
 @router.post("/deals/{deal_id}/restore", response={200: DealOut, **ERRORS_WRITE})
 def restore_deal(request: HttpRequest, deal_id: int) -> dict[str, Any]:
     member = _member(request)
-    rows: Any = recycle.deleted_rows(Deal, member.workspace_id)
-    deal = rows.within_scope(member.scope_for("deal", Action.VIEW), member).filter(pk=deal_id).first()
-    if deal is None:
-        raise NotFoundError(_("Deal not found."))
-    if not member.may(Action.DELETE, deal):
-        raise PermissionDeniedError()
+    deal = access_binned(member=member, model=Deal, entity="deal", record_id=deal_id)
     recycle.restore(actor=member, record=deal)
     return _deal_out(member, deal.pk)
