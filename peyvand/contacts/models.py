@@ -9,7 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.contacts.choices import DEFAULT_LIFECYCLE, CompanyType, Consent, PreferredChannel
-from peyvand.core.models import AliveManager, ScopedQuerySet, SoftDeletable, Versioned, WorkspaceScoped
+from peyvand.core.models import (
+    AliveManager,
+    BuiltinNamed,
+    ScopedQuerySet,
+    SoftDeletable,
+    Versioned,
+    WorkspaceScoped,
+)
 from peyvand.core.text import SORT_KEY_MAX_LENGTH
 
 LIVE = models.Q(deleted_at__isnull=True)
@@ -26,7 +33,7 @@ class SortKeyField(models.CharField):
         return params
 
 
-class LifecycleStage(WorkspaceScoped, Versioned):
+class LifecycleStage(BuiltinNamed, WorkspaceScoped, Versioned):
     """One step of the workspace's editable lifecycle list (subscriber → … → customer → churned)."""
 
     key = models.SlugField(_("key"), max_length=40)
@@ -34,6 +41,7 @@ class LifecycleStage(WorkspaceScoped, Versioned):
     position = models.PositiveIntegerField(_("position"), default=0)
 
     ENTITY: ClassVar[str] = "lifecycle_stage"
+    BUILTIN_NAMES: ClassVar[dict[str, Any]] = dict(DEFAULT_LIFECYCLE)
 
     class Meta:
         ordering = ["position", "id"]
@@ -43,13 +51,6 @@ class LifecycleStage(WorkspaceScoped, Versioned):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        """The name as typed, or the translated built-in name while it is unchanged."""
-        if self.name:
-            return self.name
-        return str(dict(DEFAULT_LIFECYCLE).get(self.key, self.key))
 
 
 class Company(WorkspaceScoped, Versioned, SoftDeletable):

@@ -894,7 +894,7 @@ def lifecycle_stage_save(
             position=position if position is not None else (last.position + 1 if last else 0),
         )
         return record_create(actor=actor, record=stage)
-    changes: dict[str, Any] = {"name": "" if text == stage.label and not stage.name else text}
+    changes: dict[str, Any] = {"name": stage.name_for(text)}
     if position is not None:
         changes["position"] = position
     record_update(actor=actor, record=stage, changes=changes, allowed=("name", "position"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -96,6 +97,27 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+
+class BuiltinNamed:
+    """Mixin for a row of an editable list that starts with built-in entries (lifecycle stages, pipelines,
+    stages, lost reasons): `key` names a built-in entry, `name` is what someone typed. Until renamed, a
+    built-in entry shows its name translated for each reader."""
+
+    BUILTIN_NAMES: ClassVar[Mapping[str, Any]] = {}  # key → lazily translated name
+    key: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        if self.name:
+            return self.name
+        return str(self.BUILTIN_NAMES.get(self.key, self.key))
+
+    def name_for(self, text: str) -> str:
+        """The `name` to store when `text` is typed as the label: empty while it is still the built-in name,
+        so the entry keeps following the reader's language."""
+        return "" if text == self.label and not self.name else text
 
 
 class AuditEntry(models.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.core.validators import MaxValueValidator
 from django.db import models
@@ -10,11 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from peyvand.accounts.models import validate_currency
-from peyvand.core.models import AliveManager, ScopedQuerySet, SoftDeletable, Versioned, WorkspaceScoped
+from peyvand.core.models import (
+    AliveManager,
+    BuiltinNamed,
+    ScopedQuerySet,
+    SoftDeletable,
+    Versioned,
+    WorkspaceScoped,
+)
 from peyvand.deals.choices import DEFAULT_LOST_REASONS, DEFAULT_PIPELINE_NAME, DEFAULT_STAGES, DealStatus
 
 
-class Pipeline(WorkspaceScoped, Versioned, SoftDeletable):
+class Pipeline(BuiltinNamed, WorkspaceScoped, Versioned, SoftDeletable):
     """A sales process (new sales, renewals, partners…): the ordered stages its deals move through."""
 
     key = models.SlugField(
@@ -31,6 +38,7 @@ class Pipeline(WorkspaceScoped, Versioned, SoftDeletable):
     )
 
     ENTITY: ClassVar[str] = "pipeline"
+    BUILTIN_NAMES: ClassVar[dict[str, Any]] = {"default": DEFAULT_PIPELINE_NAME}
 
     objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
     all_objects = ScopedQuerySet.as_manager()
@@ -46,15 +54,8 @@ class Pipeline(WorkspaceScoped, Versioned, SoftDeletable):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        """The name as typed, or the translated built-in name while it is unchanged."""
-        if self.name:
-            return self.name
-        return str(DEFAULT_PIPELINE_NAME) if self.key == "default" else self.key
 
-
-class Stage(WorkspaceScoped, Versioned):
+class Stage(BuiltinNamed, WorkspaceScoped, Versioned):
     """One step of a pipeline, with the chance (%) that a deal standing in it is won."""
 
     pipeline = models.ForeignKey(Pipeline, on_delete=models.CASCADE, related_name="stages")
@@ -66,6 +67,7 @@ class Stage(WorkspaceScoped, Versioned):
     )
 
     ENTITY: ClassVar[str] = "stage"
+    BUILTIN_NAMES: ClassVar[dict[str, Any]] = {key: name for key, name, _chance in DEFAULT_STAGES}
 
     class Meta:
         ordering = ["position", "id"]
@@ -76,14 +78,8 @@ class Stage(WorkspaceScoped, Versioned):
     def __str__(self) -> str:
         return self.label
 
-    @property
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        return str(dict((key, name) for key, name, _p in DEFAULT_STAGES).get(self.key, self.key))
 
-
-class LostReason(WorkspaceScoped, Versioned):
+class LostReason(BuiltinNamed, WorkspaceScoped, Versioned):
     """Why deals are lost (an editable list; a lost deal names one)."""
 
     key = models.SlugField(_("key"), max_length=40, blank=True)
@@ -92,6 +88,7 @@ class LostReason(WorkspaceScoped, Versioned):
     is_active = models.BooleanField(_("offered"), default=True)
 
     ENTITY: ClassVar[str] = "lost_reason"
+    BUILTIN_NAMES: ClassVar[dict[str, Any]] = dict(DEFAULT_LOST_REASONS)
 
     class Meta:
         ordering = ["position", "id"]
@@ -103,17 +100,6 @@ class LostReason(WorkspaceScoped, Versioned):
 
     def __str__(self) -> str:
         return self.label
-
-    @property
-    def label(self) -> str:
-        if self.name:
-            return self.name
-        return str(dict(DEFAULT_LOST_REASONS).get(self.key, self.key))
-
-
-class DealQuerySet(ScopedQuerySet):
-    def open(self) -> DealQuerySet:
-        return self.filter(status=DealStatus.OPEN)  # type: ignore[return-value]
 
 
 class Deal(WorkspaceScoped, Versioned, SoftDeletable):
@@ -163,8 +149,8 @@ class Deal(WorkspaceScoped, Versioned, SoftDeletable):
         {"version", "created_at", "updated_at", "stage_entered_at"}
     )
 
-    objects = AliveManager.from_queryset(DealQuerySet)()  # type: ignore[misc,assignment]
-    all_objects = DealQuerySet.as_manager()
+    objects = AliveManager.from_queryset(ScopedQuerySet)()  # type: ignore[misc,assignment]
+    all_objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("deal")

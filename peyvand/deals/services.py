@@ -19,6 +19,7 @@ from peyvand.core.events import emit
 from peyvand.core.models import AuditEntry
 from peyvand.core.versioning import check_version, save_versioned
 from peyvand.core.writes import full_clean, record_create, record_update
+from peyvand.deals import access
 from peyvand.deals.choices import (
     DEFAULT_LOST_REASONS,
     DEFAULT_STAGES,
@@ -97,7 +98,7 @@ def _clean_stages(stages: Any) -> list[dict[str, Any]]:
 
 
 def _require_pipeline_editor(actor: Membership) -> None:
-    if not actor.may(Action.CHANGE, entity="pipeline"):
+    if not access.may_edit_pipelines(actor):
         raise PermissionDeniedError(_("You may not change pipelines."))
 
 
@@ -212,22 +213,24 @@ def pipeline_set_stages(
             emit(actor.workspace_id, "stage.created", stage)
         else:
             stage = current[data["id"]]
-            name = "" if data["name"] == stage.label and not stage.name else data["name"]
             record_update(
                 actor=actor,
                 record=stage,
-                changes={"name": name, "probability": data["probability"], "position": position},
+                changes={
+                    "name": stage.name_for(data["name"]),
+                    "probability": data["probability"],
+                    "position": position,
+                },
                 allowed=("name", "probability", "position"),
             )
         result.append(stage)
-    before = {"stages": [s.pk for s in current.values()]}
     save_versioned(pipeline, update_fields=[])
     after = [s.pk for s in result]
     audit(
         actor=actor,
         record=pipeline,
         action=AuditEntry.Action.UPDATE,
-        changes={"stages": [before["stages"], after]},
+        changes={"stages": [list(current), after]},
     )
     emit(actor.workspace_id, "pipeline.stages_changed", pipeline, {"stages": after})
     return result
@@ -262,11 +265,10 @@ def lost_reason_save(
             position=last.position + 1 if last else 0,
         )
         return record_create(actor=actor, record=reason)
-    name_change = "" if text == reason.label and not reason.name else text
     record_update(
         actor=actor,
         record=reason,
-        changes={"name": name_change, "is_active": is_active},
+        changes={"name": reason.name_for(text), "is_active": is_active},
         allowed=("name", "is_active"),
         expected_version=expected_version,
         precondition=precondition,
@@ -375,7 +377,7 @@ def deal_create(*, actor: Membership, data: dict[str, Any]) -> Deal:
         pipeline=pipeline,
         stage=stage,
         currency=currency,
-        amount=round_amount(data.get("amount") or 0, currency) if len(currency) == 3 else 0,
+        amount=round_amount(data.get("amount") or 0, currency),
         expected_close=data.get("expected_close"),
         owner=owner,
         company=data.get("company"),
@@ -409,9 +411,7 @@ def deal_update(
         changes["currency"] = str(changes["currency"] or "").upper()
     currency = changes.get("currency", deal.currency)
     if "amount" in changes or "currency" in changes:
-        changes["amount"] = round_amount(changes.get("amount", deal.amount), currency)
-        if changes["amount"] == deal.amount:
-            changes.pop("amount")
+        changes["amount"] = round_amount(changes.get("amount", deal.amount), currency)  # unchanged: not saved
     if "owner" in changes and changes["owner"] != deal.owner and not actor.may(Action.ASSIGN, deal):
         raise PermissionDeniedError(_("You may not give this deal to another member."))
     if "source" in changes:
