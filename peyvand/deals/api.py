@@ -131,10 +131,7 @@ def deals_out(member: Membership, deals: list[Deal]) -> list[dict[str, Any]]:
             "updated_at": deal.updated_at,
             "version": deal.version,
         }
-        shown = redacted(member, "deal", data)
-        if shown["stage"] is None:  # when a deal entered its stage tells which stage it is in
-            shown["stage_entered_at"] = None
-        result.append(shown)
+        result.append(redacted(member, "deal", data))
     return result
 
 

@@ -29,6 +29,7 @@ policy.register_entity(
         label=_("Deals"),
         actions=tuple(policy.Action.values),
         fields=DEAL_FIELDS,
+        aliases={"stage": ("stage_entered_at",)},  # when a deal entered its stage tells which stage it is in
         note=_("Change covers moving a deal between stages and marking it won or lost."),
     )
 )
